@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen-gpumem
+#
+#   make                 build xen-gpumem.ko against KDIR (out of tree)
+#   make test            everything CI runs: static checks, ABI tests, KUnit
+#   make check           out-of-tree build at W=1 with sparse, checkpatch
+#   make abi-test        hypercall ABI against Xen's public headers
+#   make kunit           the KUnit suites under QEMU
+#   make overlay TREE=   install the sources into a Linux 6.12 tree
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# Debian's 6.12 headers: what `make check` builds against.
+DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
+
+.PHONY: all modules clean test check abi-test kunit overlay deps
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist: install linux-headers or pass KDIR=<kernel build dir>" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tests/abi clean
+
+deps:
+	scripts/install-deps.sh
+
+check: deps
+	scripts/check.sh "$(DEB_KDIR)"
+
+abi-test: deps
+	$(MAKE) -C tests/abi run
+
+kunit: deps
+	scripts/kunit.sh
+
+test: deps
+	scripts/check.sh "$(DEB_KDIR)"
+	$(MAKE) -C tests/abi run
+	scripts/kunit.sh
+
+overlay:
+	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }
+	scripts/overlay.sh "$(TREE)"

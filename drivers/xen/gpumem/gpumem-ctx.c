@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: the per-open context and its ioctls.
+ *
+ * Lock order of the module, outermost first:
+ *
+ *   ctx->lock (mutex)
+ *     -> the hypervisor backend (hvsim: sim->lock, a leaf spinlock;
+ *        Xen: a hypercall, which takes no Linux lock)
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <kunit/visibility.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+
+/**
+ * gpumem_ctx_create() - a new, unbound context
+ * @gdev: the device it belongs to.
+ *
+ * Return: the context or NULL.
+ */
+struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev)
+{
+	struct gpumem_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return NULL;
+	ctx->gdev = gdev;
+	ctx->domid = DOMID_INVALID;
+	mutex_init(&ctx->lock);
+	return ctx;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_create);
+
+/**
+ * gpumem_ctx_destroy() - release a context
+ * @ctx: the context.
+ */
+void gpumem_ctx_destroy(struct gpumem_ctx *ctx)
+{
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_destroy);
+
+/*
+ * Keep what the hypervisor answered if it is usable, and say once per bind,
+ * in one line, what it lacks.  A hypervisor that cannot revoke must not map.
+ */
+static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
+				    const struct xen_dm_op_gpumem_query *q)
+{
+	char missing[48] = "";
+	unsigned int op;
+	u32 ops;
+
+	lockdep_assert_held(&ctx->lock);
+	if (q->version != XEN_GPUMEM_INTERFACE_VERSION || !q->max_extents ||
+	    !q->max_extent_frames) {
+		pr_warn("d%u: hypervisor answered gpumem interface version %u (max %u extents of %u frames); this module speaks version %u: no op is used\n",
+			domid, q->version, q->max_extents, q->max_extent_frames,
+			XEN_GPUMEM_INTERFACE_VERSION);
+		return;
+	}
+	ops = q->ops;
+	if (!(ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke)))
+		ops &= ~XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map);
+	for (op = XEN_DMOP_gpumem_first; op <= XEN_DMOP_gpumem_last; op++) {
+		if (ops & XEN_GPUMEM_OP_BIT(op))
+			continue;
+		strlcat(missing, " ", sizeof(missing));
+		strlcat(missing, gpumem_hv_op_name(op), sizeof(missing));
+	}
+	if (missing[0])
+		pr_notice("d%u: hypervisor lacks gpumem ops:%s\n", domid,
+			  missing);
+	ctx->hvq = *q;
+	ctx->hvq.ops = ops;
+}
+
+static int gpumem_ioctl_bind(struct gpumem_ctx *ctx,
+			     struct gpumem_bind __user *ubind)
+{
+	struct gpumem_hv *hv = ctx->gdev->hv;
+	struct xen_dm_op_gpumem_query q;
+	struct gpumem_bind b;
+	int rc;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&b, ubind, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || !b.domid || b.domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->domid != DOMID_INVALID) {
+		rc = ctx->domid == b.domid ? 0 : -EBUSY;
+		goto out;
+	}
+	rc = hv->ops->query(hv, b.domid, &q);
+	if (rc == -EOPNOTSUPP) {
+		pr_notice("d%u: hypervisor does not implement XEN_DMOP_gpumem_query (dm_op %u): bound without map, revoke, steal or return\n",
+			  b.domid, XEN_DMOP_gpumem_query);
+		rc = 0;
+	} else if (!rc) {
+		gpumem_ctx_accept_query(ctx, b.domid, &q);
+	}
+	if (!rc)
+		ctx->domid = b.domid;
+out:
+	mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
+			      struct gpumem_query __user *uq)
+{
+	const struct gpumem_limits *lim = &ctx->gdev->limits;
+	struct gpumem_query q;
+
+	if (copy_from_user(&q, uq, sizeof(q)))
+		return -EFAULT;
+	if (memchr_inv(&q, 0, sizeof(q)))
+		return -EINVAL;
+
+	q.api_version = GPUMEM_API_VERSION;
+	q.backend = ctx->gdev->hv->backend;
+	q.max_regions = lim->max_regions;
+	q.max_pages = lim->max_pages;
+	q.max_stolen_pages = lim->max_stolen_pages;
+	q.max_extents = lim->max_extents;
+	q.max_extent_pages = XEN_GPUMEM_MAX_EXTENT_FRAMES;
+
+	mutex_lock(&ctx->lock);
+	q.domid = ctx->domid == DOMID_INVALID ? GPUMEM_DOMID_NONE : ctx->domid;
+	q.hv_version = ctx->hvq.version;
+	q.hv_ops = ctx->hvq.ops;
+	if (ctx->hvq.max_extents) {
+		q.max_extents = min(q.max_extents, ctx->hvq.max_extents);
+		q.max_extent_pages = min(q.max_extent_pages,
+					 ctx->hvq.max_extent_frames);
+	}
+	mutex_unlock(&ctx->lock);
+
+	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+/**
+ * gpumem_ctx_ioctl() - dispatch one ioctl of a context
+ * @ctx: the context.
+ * @cmd: GPUMEM_IOCTL_*.
+ * @uarg: its userspace argument.
+ *
+ * Return: 0 or a negative errno; -ENOTTY for an unknown command.
+ */
+long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
+		      void __user *uarg)
+{
+	switch (cmd) {
+	case GPUMEM_IOCTL_BIND:
+		return gpumem_ioctl_bind(ctx, uarg);
+	case GPUMEM_IOCTL_QUERY:
+		return gpumem_ioctl_query(ctx, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_ioctl);

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: the real hypervisor backend, over HYPERVISOR_dm_op.
+ *
+ * Every call passes kernel buffers: buffer 0 is a struct xen_dm_op_gpumem,
+ * buffer 1 the extents.  Xen's errno values are Linux's on x86.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/overflow.h>
+#include <linux/printk.h>
+
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include <asm/xen/hypercall.h>
+#include <xen/features.h>
+#include <xen/interface/hvm/dm_op.h>
+#include <xen/xen.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+
+/*
+ * XEN_DMOP_nr_vcpus from Xen's public/hvm/dm_op.h (Linux carries only
+ * struct xen_dm_op_buf of that header): answered by every Xen since 4.13,
+ * it tells a missing domain from a hypervisor that lacks the gpumem ops.
+ */
+#define GPUMEM_XEN_DMOP_NR_VCPUS 20
+
+struct gpumem_xen_nr_vcpus {
+	u32 op;
+	u32 pad;
+	u32 vcpus;
+};
+
+/**
+ * gpumem_xen_dm_op() - the only place the module enters Xen
+ * @domid: target domain.
+ * @nr_bufs: number of buffers.
+ * @bufs: the buffers.
+ *
+ * Return: Xen's answer.
+ */
+int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
+		     struct xen_dm_op_buf *bufs)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpumem_xen_dm_op, domid, nr_bufs, bufs);
+	return HYPERVISOR_dm_op(domid, nr_bufs, bufs);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_xen_dm_op);
+
+static int gpumem_xen_domain_exists(domid_t domid)
+{
+	struct gpumem_xen_nr_vcpus op = { .op = GPUMEM_XEN_DMOP_NR_VCPUS };
+	struct xen_dm_op_buf buf;
+
+	set_xen_guest_handle(buf.h, &op);
+	buf.size = sizeof(op);
+	return gpumem_xen_dm_op(domid, 1, &buf);
+}
+
+static int gpumem_xen_query(struct gpumem_hv *hv, domid_t domid,
+			    struct xen_dm_op_gpumem_query *q)
+{
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_query };
+	struct xen_dm_op_buf buf;
+	int rc;
+
+	set_xen_guest_handle(buf.h, &op);
+	buf.size = sizeof(op);
+	rc = gpumem_xen_dm_op(domid, 1, &buf);
+	if (!rc) {
+		*q = op.u.query;
+		return 0;
+	}
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	/* Xen rejects an unknown op only after finding the domain. */
+	rc = gpumem_xen_domain_exists(domid);
+	return rc ? rc : -EOPNOTSUPP;
+}
+
+static int gpumem_xen_batch(struct gpumem_hv *hv, domid_t domid,
+			    unsigned int op,
+			    struct xen_dm_op_gpumem_extent *ext,
+			    unsigned int nr, unsigned int *done)
+{
+	struct xen_dm_op_gpumem dop = { .op = op, .u.batch.nr = nr };
+	struct xen_dm_op_buf bufs[2];
+	int rc;
+
+	set_xen_guest_handle(bufs[0].h, &dop);
+	bufs[0].size = sizeof(dop);
+	set_xen_guest_handle(bufs[1].h, ext);
+	bufs[1].size = array_size(nr, sizeof(*ext));
+	rc = gpumem_xen_dm_op(domid, ARRAY_SIZE(bufs), bufs);
+	*done = dop.u.batch.done;
+	return rc;
+}
+
+static const struct gpumem_hv_ops gpumem_xen_ops = {
+	.query = gpumem_xen_query,
+	.batch = gpumem_xen_batch,
+};
+
+/* Stateless: one instance serves every context. */
+struct gpumem_hv gpumem_hv_xen = {
+	.ops = &gpumem_xen_ops,
+	.backend = GPUMEM_BACKEND_XEN,
+};
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_xen);
+
+/**
+ * gpumem_hv_xen_create() - the Xen backend, if this domain can use it
+ *
+ * The gpumem ops need an auto-translated backend (PVH dom0 or an HVM/PVH
+ * device-model domain): landing GFNs and BAR frames are physmap addresses
+ * there.  Whether Xen implements the ops can only be asked of an existing
+ * target domain, so that probe happens at GPUMEM_IOCTL_BIND.
+ *
+ * Return: the backend, or ERR_PTR(-ENODEV) with one log line saying why.
+ */
+struct gpumem_hv *gpumem_hv_xen_create(void)
+{
+	if (!xen_domain()) {
+		pr_info("not running on Xen; backend=hvsim selects the simulated hypervisor\n");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!xen_feature(XENFEAT_auto_translated_physmap)) {
+		pr_err("a PV domain cannot lend memory: boot this domain as PVH (dom0=pvh)\n");
+		return ERR_PTR(-ENODEV);
+	}
+	return &gpumem_hv_xen;
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: batching over the hypervisor seam, and the one thing the
+ * module never tolerates: a refused revoke.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/panic.h>
+#include <linux/printk.h>
+
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include "gpumem.h"
+
+/**
+ * gpumem_hv_op_name() - short name of a gpumem dm_op, for messages
+ * @op: XEN_DMOP_gpumem_*.
+ *
+ * Return: the name, or "?" for another number.
+ */
+const char *gpumem_hv_op_name(unsigned int op)
+{
+	static const char *const names[] = {
+		"query", "map", "revoke", "steal", "return",
+	};
+
+	if (op < XEN_DMOP_gpumem_first || op > XEN_DMOP_gpumem_last)
+		return "?";
+	return names[op - XEN_DMOP_gpumem_first];
+}
+
+/**
+ * gpumem_hv_batch() - issue a batched op in as many calls as it takes
+ * @hv: the hypervisor backend.
+ * @domid: the frontend.
+ * @op: XEN_DMOP_gpumem_map, _revoke, _steal or _return.
+ * @ext: the extents; their status fields are written.
+ * @nr: number of extents.
+ * @max_extents: most extents per call, at least 1.
+ * @done: out: extents applied.
+ *
+ * Neither sleeps nor allocates, so that it may revoke from an invalidate
+ * callback.  A hypervisor that claims more progress than it was asked for,
+ * or success without full progress, is answered with -EIO.
+ *
+ * Return: 0 with *@done == @nr, or the first error with *@done the index
+ * of the extent that failed; extents before it have been applied.
+ */
+int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
+		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		    unsigned int max_extents, unsigned int *done)
+{
+	unsigned int pos = 0;
+	int rc = 0;
+
+	while (!rc && pos < nr) {
+		unsigned int n = min(nr - pos, max_extents);
+		unsigned int call_done = 0;
+
+		rc = hv->ops->batch(hv, domid, op, ext + pos, n, &call_done);
+		if (call_done > n || (!rc && call_done != n)) {
+			pr_err_ratelimited("hypervisor reported %u of %u extents done (rc %d) for %s on d%u\n",
+					   call_done, n, rc, gpumem_hv_op_name(op),
+					   domid);
+			call_done = min(call_done, n);
+			rc = -EIO;
+		}
+		pos += call_done;
+	}
+	*done = pos;
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_batch);
+
+/**
+ * gpumem_revoke_refused() - the hypervisor refused a revoke: stop the system
+ * @domid: the frontend.
+ * @ext: the extent that failed.
+ * @rc: the error.
+ *
+ * Revoke runs because the backend is about to free or reuse the frames.  If
+ * the frontend keeps them mapped, returning from the notifier would hand
+ * memory that another domain can reach to the page allocator: a memory
+ * safety breach no error code can contain.  Only a buggy backend or
+ * hypervisor gets here, and the seed of the design asks the backend to
+ * panic.  (Tests redirect this function to observe the call.)
+ */
+void gpumem_revoke_refused(domid_t domid,
+			   const struct xen_dm_op_gpumem_extent *ext, int rc)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpumem_revoke_refused, domid, ext, rc);
+	panic("xen-gpumem: hypervisor refused to revoke d%u gfn %#llx+%u (error %d); the frontend could reach memory the backend is about to reuse\n",
+	      domid, ext->gfn, ext->nr_frames, rc);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_revoke_refused);
+
+/**
+ * gpumem_hv_revoke() - revoke extents; cannot fail and return
+ * @hv: the hypervisor backend.
+ * @domid: the frontend.
+ * @ext: the extents (frame and flags 0).
+ * @nr: number of extents.
+ * @max_extents: most extents per call.
+ *
+ * Safe in an invalidate or move_notify callback: no sleep, no allocation.
+ * -ESRCH means the frontend has been destroyed and maps nothing any more;
+ * any other error is fatal (gpumem_revoke_refused()).
+ */
+void gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+		      struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		      unsigned int max_extents)
+{
+	unsigned int done;
+	int rc;
+
+	rc = gpumem_hv_batch(hv, domid, XEN_DMOP_gpumem_revoke, ext, nr,
+			     max_extents, &done);
+	if (rc && rc != -ESRCH)
+		gpumem_revoke_refused(domid, &ext[done], rc);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_revoke);

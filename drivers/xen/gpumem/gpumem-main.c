@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: module parameters, the backend choice and /dev/xen/gpumem.
+ *
+ * Who may use the device: the node is created 0600 root:root (a udev rule
+ * may hand it to a device-model group).  Opening needs only that file
+ * permission; GPUMEM_IOCTL_BIND needs CAP_SYS_ADMIN.  A privileged launcher
+ * can therefore open and bind, then pass the descriptor to a deprivileged
+ * device model, which can act on that one frontend and no other.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+
+#include <xen/xen.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+#include "hvsim.h"
+
+static char *backend = "xen";
+module_param(backend, charp, 0444);
+MODULE_PARM_DESC(backend,
+		 "Hypervisor backend: xen (default) or hvsim, the simulated hypervisor for tests (refused on a real Xen domain)");
+
+static unsigned int max_extents = 256;
+module_param(max_extents, uint, 0444);
+MODULE_PARM_DESC(max_extents, "Extents per hypercall, 1..512 (default 256)");
+
+static unsigned int max_regions = 4096;
+module_param(max_regions, uint, 0444);
+MODULE_PARM_DESC(max_regions, "Regions per context (default 4096)");
+
+static unsigned long max_pages = 1UL << 20;
+module_param(max_pages, ulong, 0444);
+MODULE_PARM_DESC(max_pages, "Pages mapped per context (default 1048576, 4 GiB)");
+
+static unsigned long max_stolen_pages = 1UL << 18;
+module_param(max_stolen_pages, ulong, 0444);
+MODULE_PARM_DESC(max_stolen_pages,
+		 "Pages stolen per context (default 262144, 1 GiB)");
+
+static unsigned int hvsim_domid = 1;
+module_param(hvsim_domid, uint, 0444);
+MODULE_PARM_DESC(hvsim_domid, "hvsim: domid of the simulated frontend (default 1)");
+
+static unsigned long hvsim_gfns = 1UL << 16;
+module_param(hvsim_gfns, ulong, 0444);
+MODULE_PARM_DESC(hvsim_gfns, "hvsim: physmap size of the frontend in pages (default 65536)");
+
+static unsigned long hvsim_ram = 1024;
+module_param(hvsim_ram, ulong, 0444);
+MODULE_PARM_DESC(hvsim_ram, "hvsim: RAM pages the frontend owns at GFN 0 (default 1024)");
+
+static struct gpumem_dev gpumem_dev;
+static struct dentry *gpumem_debugfs;
+
+static int gpumem_open(struct inode *inode, struct file *file)
+{
+	struct gpumem_ctx *ctx = gpumem_ctx_create(&gpumem_dev);
+
+	if (!ctx)
+		return -ENOMEM;
+	file->private_data = ctx;
+	return nonseekable_open(inode, file);
+}
+
+static int gpumem_release(struct inode *inode, struct file *file)
+{
+	gpumem_ctx_destroy(file->private_data);
+	return 0;
+}
+
+static long gpumem_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	return gpumem_ctx_ioctl(file->private_data, cmd, (void __user *)arg);
+}
+
+static const struct file_operations gpumem_fops = {
+	.owner = THIS_MODULE,
+	.open = gpumem_open,
+	.release = gpumem_release,
+	.unlocked_ioctl = gpumem_ioctl,
+	/* Every uAPI struct has one layout for 32- and 64-bit callers. */
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice gpumem_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen/gpumem",
+	.fops = &gpumem_fops,
+	.mode = 0600,
+};
+
+/* Freeze both ABIs: moving or resizing any field breaks the build. */
+static void __init gpumem_check_layouts(void)
+{
+	BUILD_BUG_ON(sizeof(struct gpumem_bind) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_bind, domid) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_bind, flags) != 4);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_query) != 80);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, flags) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, api_version) != 4);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, backend) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, domid) != 12);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, features) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, hv_version) != 24);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, hv_ops) != 28);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_extents) != 32);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_extent_pages) != 36);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_regions) != 40);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, pad) != 44);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_pages) != 48);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_stolen_pages) != 56);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, reserved) != 64);
+
+	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) !=
+		     GPUMEM_HV_OP_QUERY);
+	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map) !=
+		     GPUMEM_HV_OP_MAP);
+	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke) !=
+		     GPUMEM_HV_OP_REVOKE);
+	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_steal) !=
+		     GPUMEM_HV_OP_STEAL);
+	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_return) !=
+		     GPUMEM_HV_OP_RETURN);
+
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_extent) != 32);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, frame) != 0);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, gfn) != 8);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, nr_frames) != 16);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, flags) != 20);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, status) != 24);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, pad) != 28);
+
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_batch) != 16);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, nr) != 0);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, done) != 4);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, flags) != 8);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, pad) != 12);
+
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_query) != 24);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, version) != 0);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, ops) != 4);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, max_extents) != 8);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, max_extent_frames) != 12);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, flags) != 16);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, pad) != 20);
+
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem) != 32);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, op) != 0);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, pad) != 4);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, u) != 8);
+}
+
+static struct gpumem_hv *__init gpumem_hvsim_create(void)
+{
+	struct hvsim *sim;
+	int rc;
+
+	if (!IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM)) {
+		pr_err("backend=hvsim: built without CONFIG_XEN_GPUMEM_HVSIM\n");
+		return ERR_PTR(-EINVAL);
+	}
+	if (xen_domain()) {
+		pr_err("backend=hvsim refused on a real Xen domain: use backend=xen\n");
+		return ERR_PTR(-EPERM);
+	}
+	if (!hvsim_domid || hvsim_domid >= DOMID_FIRST_RESERVED) {
+		pr_err("hvsim_domid=%u: must be 1..%u\n", hvsim_domid,
+		       DOMID_FIRST_RESERVED - 1);
+		return ERR_PTR(-EINVAL);
+	}
+	sim = hvsim_create(max_stolen_pages);
+	if (IS_ERR(sim))
+		return ERR_CAST(sim);
+	rc = hvsim_domain_create(sim, hvsim_domid, hvsim_gfns, hvsim_ram,
+				 hvsim_gfns);
+	if (rc) {
+		pr_err("hvsim: cannot create d%u with %lu GFNs, %lu RAM pages: %d\n",
+		       hvsim_domid, hvsim_gfns, hvsim_ram, rc);
+		hvsim_destroy(sim);
+		return ERR_PTR(rc);
+	}
+	pr_warn("simulated hypervisor (hvsim) with frontend d%u: no real guest shares memory with this kernel\n",
+		hvsim_domid);
+	return hvsim_hv(sim);
+}
+
+static int __init gpumem_init(void)
+{
+	struct gpumem_hv *hv;
+	struct hvsim *sim;
+	int rc;
+
+	gpumem_check_layouts();
+
+	if (!max_extents || max_extents > XEN_GPUMEM_MAX_EXTENT_FRAMES) {
+		pr_err("max_extents=%u: must be 1..%u\n", max_extents,
+		       XEN_GPUMEM_MAX_EXTENT_FRAMES);
+		return -EINVAL;
+	}
+	if (!strcmp(backend, "xen")) {
+		hv = gpumem_hv_xen_create();
+	} else if (!strcmp(backend, "hvsim")) {
+		hv = gpumem_hvsim_create();
+	} else {
+		pr_err("backend=%s: must be xen or hvsim\n", backend);
+		return -EINVAL;
+	}
+	if (IS_ERR(hv))
+		return PTR_ERR(hv);
+
+	gpumem_dev = (struct gpumem_dev){
+		.hv = hv,
+		.limits = {
+			.max_extents = max_extents,
+			.max_regions = max_regions,
+			.max_pages = max_pages,
+			.max_stolen_pages = max_stolen_pages,
+		},
+	};
+
+	gpumem_debugfs = debugfs_create_dir("xen-gpumem", NULL);
+	sim = IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM) ? hvsim_from_hv(hv) : NULL;
+	if (sim)
+		hvsim_debugfs_init(sim, gpumem_debugfs);
+
+	rc = misc_register(&gpumem_miscdev);
+	if (rc) {
+		pr_err("cannot register /dev/%s: %d\n", gpumem_miscdev.name, rc);
+		goto err;
+	}
+	pr_info("/dev/%s ready, %s backend\n", gpumem_miscdev.name, backend);
+	return 0;
+
+err:
+	if (hv->ops->destroy)
+		hv->ops->destroy(hv);
+	debugfs_remove_recursive(gpumem_debugfs);
+	return rc;
+}
+
+static void __exit gpumem_exit(void)
+{
+	struct gpumem_hv *hv = gpumem_dev.hv;
+
+	misc_deregister(&gpumem_miscdev);
+	if (hv->ops->destroy)
+		hv->ops->destroy(hv);
+	debugfs_remove_recursive(gpumem_debugfs);
+}
+
+module_init(gpumem_init);
+module_exit(gpumem_exit);
+
+MODULE_DESCRIPTION("Xen: lend GPU memory (RAM and VRAM BAR pages) to virtio-GPU frontends");
+MODULE_AUTHOR("The xen-gpumem authors");
+MODULE_LICENSE("Dual MIT/GPL");

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * xen-gpumem: structures shared by the files of the module.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#ifndef _XEN_GPUMEM_H
+#define _XEN_GPUMEM_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include <xen/interface/xen.h>
+#include <xen/interface/gpumem.h>
+
+struct gpumem_hv;
+struct xen_dm_op_buf;
+
+/**
+ * struct gpumem_hv_ops - the hypervisor seam
+ * @query: XEN_DMOP_gpumem_query on @domid.  Returns -ESRCH when the domain
+ *         does not exist and -EOPNOTSUPP when the hypervisor lacks the ops.
+ * @batch: one batched op (XEN_DMOP_gpumem_map .. _return) of @nr extents,
+ *         @nr <= the query's max_extents.  Returns 0 with *@done == @nr, or
+ *         the error with *@done the index of the extent that failed.  Must
+ *         neither sleep nor allocate: REVOKE is issued from mmu notifier and
+ *         move_notify callbacks.
+ * @destroy: free the backend.
+ *
+ * Every code path that reaches the hypervisor goes through this table; the
+ * two implementations are the real Xen (gpumem-hv-xen.c) and the simulated
+ * hypervisor (hvsim.c).
+ */
+struct gpumem_hv_ops {
+	int (*query)(struct gpumem_hv *hv, domid_t domid,
+		     struct xen_dm_op_gpumem_query *q);
+	int (*batch)(struct gpumem_hv *hv, domid_t domid, unsigned int op,
+		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		     unsigned int *done);
+	void (*destroy)(struct gpumem_hv *hv);
+};
+
+/**
+ * struct gpumem_hv - one hypervisor backend
+ * @ops: its operations.
+ * @backend: GPUMEM_BACKEND_* as reported to userspace.
+ */
+struct gpumem_hv {
+	const struct gpumem_hv_ops *ops;
+	u32 backend;
+};
+
+/**
+ * struct gpumem_limits - bounds on what one context may ask for
+ * @max_extents: extents per hypercall.
+ * @max_regions: regions per context.
+ * @max_pages: pages mapped per context.
+ * @max_stolen_pages: pages stolen per context.
+ */
+struct gpumem_limits {
+	unsigned int max_extents;
+	unsigned int max_regions;
+	u64 max_pages;
+	u64 max_stolen_pages;
+};
+
+/**
+ * struct gpumem_dev - what the contexts of one device share
+ * @hv: the hypervisor backend.
+ * @limits: limits, fixed when the device is created.
+ */
+struct gpumem_dev {
+	struct gpumem_hv *hv;
+	struct gpumem_limits limits;
+};
+
+/**
+ * struct gpumem_ctx - one open /dev/xen/gpumem
+ * @gdev: the device.
+ * @lock: protects the fields below.
+ * @domid: bound frontend, DOMID_INVALID until GPUMEM_IOCTL_BIND.
+ * @hvq: the hypervisor's answer to XEN_DMOP_gpumem_query for @domid; all
+ *       zero while unbound or when the hypervisor lacks the ops.
+ */
+struct gpumem_ctx {
+	struct gpumem_dev *gdev;
+	struct mutex lock;	/* the bind latch and what it sets */
+	domid_t domid;
+	struct xen_dm_op_gpumem_query hvq;
+};
+
+/* gpumem-ctx.c */
+struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev);
+void gpumem_ctx_destroy(struct gpumem_ctx *ctx);
+long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
+		      void __user *uarg);
+
+/* gpumem-hv.c */
+const char *gpumem_hv_op_name(unsigned int op);
+int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
+		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		    unsigned int max_extents, unsigned int *done);
+void gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+		      struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		      unsigned int max_extents);
+void gpumem_revoke_refused(domid_t domid,
+			   const struct xen_dm_op_gpumem_extent *ext, int rc);
+
+/* gpumem-hv-xen.c */
+extern struct gpumem_hv gpumem_hv_xen;
+struct gpumem_hv *gpumem_hv_xen_create(void);
+int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
+		     struct xen_dm_op_buf *bufs);
+
+#endif /* _XEN_GPUMEM_H */

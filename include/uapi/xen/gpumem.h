@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/*
+ * /dev/xen/gpumem: lend GPU memory from a Xen backend to a frontend domain.
+ *
+ * Each open file is a context bound, once, to one frontend domain.  Every
+ * struct below has the same layout for 32- and 64-bit userspace; every
+ * padding, reserved or OUT-only field must be zero on entry, and unknown
+ * flags are refused with -EINVAL.
+ *
+ * The whole ioctl set is documented in Documentation/userspace-api/
+ * xen-gpumem.rst; this header carries what the module implements.
+ */
+
+#ifndef _UAPI_XEN_GPUMEM_H
+#define _UAPI_XEN_GPUMEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define GPUMEM_IOCTL_MAGIC	0xB9
+
+#define GPUMEM_API_VERSION	1
+
+/* gpumem_query.domid of a context that is not bound yet. */
+#define GPUMEM_DOMID_NONE	0xffffffffu
+
+/* gpumem_query.backend */
+#define GPUMEM_BACKEND_XEN	1	/* the real hypervisor */
+#define GPUMEM_BACKEND_HVSIM	2	/* the simulated hypervisor (tests) */
+
+/*
+ * gpumem_query.hv_ops: hypervisor operations available for the bound domain
+ * (bit n is hypercall ABI op XEN_DMOP_gpumem_query + n).
+ */
+#define GPUMEM_HV_OP_QUERY	(1u << 0)
+#define GPUMEM_HV_OP_MAP	(1u << 1)
+#define GPUMEM_HV_OP_REVOKE	(1u << 2)
+#define GPUMEM_HV_OP_STEAL	(1u << 3)
+#define GPUMEM_HV_OP_RETURN	(1u << 4)
+
+/*
+ * gpumem_query.features: ioctls this module implements and the hypervisor
+ * supports for the bound domain.
+ */
+#define GPUMEM_FEAT_MAP_VA	(1ull << 0)	/* MAP_VA, POPULATE, UNMAP */
+#define GPUMEM_FEAT_MAP_DMABUF	(1ull << 1)	/* MAP_DMABUF */
+#define GPUMEM_FEAT_STEAL	(1ull << 2)	/* STEAL, RETURN */
+
+/**
+ * struct gpumem_bind - bind the context to its frontend domain
+ * @domid: IN: frontend domain, 1 .. 0x7fef.
+ * @flags: IN: must be 0.
+ *
+ * Needs CAP_SYS_ADMIN.  Binding is a one-way latch: binding again to the
+ * same domain succeeds, to another one fails with -EBUSY.
+ */
+struct gpumem_bind {
+	__u32 domid;
+	__u32 flags;
+};
+
+/**
+ * struct gpumem_query - what this context can do, and its limits
+ * @flags: IN: must be 0.
+ * @api_version: OUT: GPUMEM_API_VERSION.
+ * @backend: OUT: GPUMEM_BACKEND_*.
+ * @domid: OUT: bound domain, or GPUMEM_DOMID_NONE.
+ * @features: OUT: GPUMEM_FEAT_* usable on this context (0 until bound).
+ * @hv_version: OUT: hypervisor interface version (0 until bound, or when
+ *              the hypervisor lacks the ops).
+ * @hv_ops: OUT: GPUMEM_HV_OP_* the hypervisor implements for the domain.
+ * @max_extents: OUT: extents per hypercall the module issues.
+ * @max_extent_pages: OUT: pages per extent.
+ * @max_regions: OUT: regions per context (module parameter).
+ * @pad: must be 0.
+ * @max_pages: OUT: pages mapped per context (module parameter).
+ * @max_stolen_pages: OUT: pages stolen per context (module parameter).
+ * @reserved: must be 0.
+ *
+ * Every field must be zero on entry.
+ */
+struct gpumem_query {
+	__u32 flags;
+	__u32 api_version;
+	__u32 backend;
+	__u32 domid;
+	__u64 features;
+	__u32 hv_version;
+	__u32 hv_ops;
+	__u32 max_extents;
+	__u32 max_extent_pages;
+	__u32 max_regions;
+	__u32 pad;
+	__u64 max_pages;
+	__u64 max_stolen_pages;
+	__u64 reserved[2];
+};
+
+#define GPUMEM_IOCTL_BIND	_IOW(GPUMEM_IOCTL_MAGIC, 0x00, struct gpumem_bind)
+#define GPUMEM_IOCTL_QUERY	_IOWR(GPUMEM_IOCTL_MAGIC, 0x01, struct gpumem_query)
+
+#endif /* _UAPI_XEN_GPUMEM_H */

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gpumem.h: device-model operations that let a backend domain lend its
+ * memory (system RAM or PCI BAR pages) to a frontend domain, take it back,
+ * and take over frontend RAM for the backend's own use.
+ *
+ * These are XEN_DMOP_* sub-operations of HYPERVISOR_dm_op, issued by the
+ * device model of the target (frontend) domain; like every dm_op they are
+ * subject to XSM_DM_PRIV on the target.  The numbers start well above the
+ * last upstream sub-op (XEN_DMOP_nr_vcpus, 20) so that upstream growth does
+ * not collide with them; the project proves the absence of collision against
+ * the Xen public headers at build time.
+ *
+ * Buffer 0 of every call holds a struct xen_dm_op_gpumem.  Batched ops
+ * (MAP, REVOKE, STEAL, RETURN) take an array of
+ * struct xen_dm_op_gpumem_extent in buffer 1.
+ *
+ * Errors are negative Xen errno values (public/errno.h).
+ *
+ * Style: like every Xen public header (and Linux's copies of them under
+ * include/xen/interface/), this one uses C99 integer types and plain shifts
+ * so that the same text can be carried by Xen; the project's checkpatch run
+ * exempts it from PREFER_KERNEL_TYPES and BIT_MACRO for that reason.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#ifndef __XEN_PUBLIC_HVM_GPUMEM_H__
+#define __XEN_PUBLIC_HVM_GPUMEM_H__
+
+#define XEN_DMOP_gpumem_query   64
+#define XEN_DMOP_gpumem_map     65
+#define XEN_DMOP_gpumem_revoke  66
+#define XEN_DMOP_gpumem_steal   67
+#define XEN_DMOP_gpumem_return  68
+
+#define XEN_DMOP_gpumem_first   XEN_DMOP_gpumem_query
+#define XEN_DMOP_gpumem_last    XEN_DMOP_gpumem_return
+
+/* Bit for op in xen_dm_op_gpumem_query.ops. */
+#define XEN_GPUMEM_OP_BIT(op)   (1u << ((op) - XEN_DMOP_gpumem_first))
+
+#define XEN_GPUMEM_INTERFACE_VERSION 1
+
+/*
+ * Frames one extent may cover: one 2 MiB superpage.  Bounds the work Xen does
+ * per extent; continuations are taken between extents.
+ */
+#define XEN_GPUMEM_MAX_EXTENT_FRAMES 512
+
+/* Extent flags (xen_dm_op_gpumem_extent.flags). */
+#define XEN_GPUMEM_EXT_MMIO        (1u << 0) /* frame is an MFN of MMIO */
+#define XEN_GPUMEM_EXT_RO          (1u << 1) /* frontend may only read */
+#define XEN_GPUMEM_EXT_CACHE_SHIFT 2
+#define XEN_GPUMEM_EXT_CACHE_MASK  (3u << XEN_GPUMEM_EXT_CACHE_SHIFT)
+#define  XEN_GPUMEM_CACHE_WB       0u /* write-back */
+#define  XEN_GPUMEM_CACHE_WC       1u /* write-combining */
+#define  XEN_GPUMEM_CACHE_UC       2u /* uncached; 3 is reserved */
+#define XEN_GPUMEM_EXT_CACHE(c)    ((c) << XEN_GPUMEM_EXT_CACHE_SHIFT)
+/* Flags MAP accepts; every other op requires flags == 0. */
+#define XEN_GPUMEM_EXT_MAP_FLAGS   (XEN_GPUMEM_EXT_MMIO | XEN_GPUMEM_EXT_RO | \
+				    XEN_GPUMEM_EXT_CACHE_MASK)
+
+/**
+ * struct xen_dm_op_gpumem_extent - one run of contiguous frames
+ * @frame: IN: first backend frame.  MAP: a backend GFN (RAM, translated
+ *         through the backend's own p2m) or, with XEN_GPUMEM_EXT_MMIO, an
+ *         MFN of MMIO.  STEAL and RETURN: the first backend landing GFN.
+ *         REVOKE: must be 0.
+ * @gfn: IN: first frontend GFN.
+ * @nr_frames: IN: 1 .. XEN_GPUMEM_MAX_EXTENT_FRAMES frames at consecutive
+ *             frames and consecutive GFNs.
+ * @flags: IN: XEN_GPUMEM_EXT_* (MAP only; 0 for the other ops).
+ * @status: OUT: 0, or the negative errno that stopped the batch here.
+ *          Xen writes it for every extent it processes.
+ * @pad: must be 0.
+ *
+ * Each extent is atomic: it is applied whole or not at all.
+ */
+struct xen_dm_op_gpumem_extent {
+	uint64_t frame;
+	uint64_t gfn;
+	uint32_t nr_frames;
+	uint32_t flags;
+	int32_t status;
+	uint32_t pad;
+};
+
+/**
+ * struct xen_dm_op_gpumem_batch - header of MAP, REVOKE, STEAL and RETURN
+ * @nr: IN: number of extents in buffer 1 (at most query.max_extents).
+ * @done: IN/OUT: extents completed.  Must be 0 on entry.  Xen advances it
+ *        across continuations.  On success it equals @nr; on failure it is the
+ *        index of the extent that failed, whose status holds the error, and
+ *        extents [0, done) have been applied.
+ * @flags: IN: must be 0.
+ * @pad: must be 0.
+ */
+struct xen_dm_op_gpumem_batch {
+	uint32_t nr;
+	uint32_t done;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+/**
+ * struct xen_dm_op_gpumem_query - what the hypervisor implements
+ * @version: OUT: XEN_GPUMEM_INTERFACE_VERSION.
+ * @ops: OUT: XEN_GPUMEM_OP_BIT() of every implemented op.
+ * @max_extents: OUT: largest batch.nr accepted.
+ * @max_extent_frames: OUT: largest extent.nr_frames accepted.
+ * @flags: IN: must be 0.
+ * @pad: must be 0.
+ */
+struct xen_dm_op_gpumem_query {
+	uint32_t version;
+	uint32_t ops;
+	uint32_t max_extents;
+	uint32_t max_extent_frames;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+/**
+ * struct xen_dm_op_gpumem - buffer 0 of every gpumem dm_op
+ * @op: XEN_DMOP_gpumem_*.
+ * @pad: must be 0.
+ * @u: the op's arguments.
+ * @u.query: XEN_DMOP_gpumem_query.
+ * @u.batch: the four batched ops.
+ *
+ * The layout of @op, @pad and @u is that of struct xen_dm_op, so Xen's
+ * generic dm_op dispatch reads it unchanged.
+ */
+struct xen_dm_op_gpumem {
+	uint32_t op;
+	uint32_t pad;
+	union {
+		struct xen_dm_op_gpumem_query query;
+		struct xen_dm_op_gpumem_batch batch;
+	} u;
+};
+
+/*
+ * The contract each op must implement.
+ *
+ * Terms: "backend" is the calling domain, "frontend" the dm_op target.  A
+ * "lent" frontend entry is one created by MAP or left by STEAL: a p2m type of
+ * its own that the frontend cannot grant, cannot have foreign-mapped, cannot
+ * pass as a hypercall buffer (hypercalls targeting the frontend treat the GFN
+ * as if it were not populated), and that is never in the frontend's IOMMU.
+ *
+ * XEN_DMOP_gpumem_query
+ *   Fills struct xen_dm_op_gpumem_query.  Never changes state.
+ *
+ * XEN_DMOP_gpumem_map
+ *   For each extent, map frames [frame, frame + nr_frames) at frontend GFNs
+ *   [gfn, gfn + nr_frames) as lent entries.
+ *   - RAM (no XEN_GPUMEM_EXT_MMIO): every frame is a GFN of the backend that
+ *     is backend-owned RAM; Xen takes a page reference held until REVOKE, so
+ *     the page cannot be freed or reallocated while the frontend maps it.
+ *     Else -EPERM.
+ *   - MMIO: every frame must be in the backend's iomem permissions (-EPERM)
+ *     and must not be RAM (-EINVAL).
+ *   - Every target GFN must be unpopulated: -EEXIST otherwise.
+ *   - XEN_GPUMEM_EXT_RO: frontend writes fault.  Cacheability is honoured
+ *     for RAM and MMIO alike.
+ *   - Aligned 2 MiB runs may be mapped as superpages.
+ *   Malformed extents (nr_frames 0 or too large, unknown or reserved flags,
+ *   GFN beyond the frontend's physmap limit, pad != 0): -EINVAL.
+ *
+ * XEN_DMOP_gpumem_revoke
+ *   For each extent, remove the lent entries at [gfn, gfn + nr_frames),
+ *   drop their page references, and flush every TLB that may cache them
+ *   before the call returns.  Afterwards no operation by or on the frontend
+ *   can reach those frames, and a frontend access faults to the backend's
+ *   IOREQ server.
+ *   - Idempotent: an unpopulated GFN is success.
+ *   - Infallible for a valid request: it fails only for a malformed extent
+ *     (-EINVAL) or a GFN that holds anything other than a lent entry or
+ *     nothing (-EPERM): the backend never revokes what it did not lend.
+ *   - On a dying frontend it succeeds; on a destroyed one dm_op itself
+ *     answers -ESRCH and nothing maps the frames any more.
+ *   - Bounded time per call; continuations between extents.
+ *   A backend treats any failure as a fatal invariant breach.
+ *
+ * XEN_DMOP_gpumem_steal
+ *   For each extent, take frontend RAM pages at [gfn, gfn + nr_frames) and
+ *   make them backend-owned: the page owner becomes the backend, the
+ *   frontend's entries become lent entries of the same pages (the frontend
+ *   keeps seeing them, as if MAPped), and the backend's landing GFNs
+ *   [frame, frame + nr_frames), which must be unpopulated (-EEXIST), map them.
+ *   Contents are preserved.  The frontend's page count drops and the
+ *   backend's rises by nr_frames; the backend's limit is enforced (-ENOSPC).
+ *   Refusals, one errno per reason:
+ *     -ENOENT  GFN unpopulated, or not RAM owned by the frontend
+ *     -ENXIO   GFN is MMIO
+ *     -EXDEV   GFN maps a page another domain provided (MAP, grant, foreign)
+ *     -EACCES  page is granted to another domain
+ *     -EMLINK  page is foreign-mapped by another domain
+ *     -EBUSY   page is in use by a hypercall or otherwise referenced
+ *   Xen remembers which frontend each stolen page came from.
+ *
+ * XEN_DMOP_gpumem_return
+ *   For each extent, give pages at backend landing GFNs [frame, ...) back to
+ *   the frontend as its own RAM at [gfn, ...).
+ *     -EPERM   landing GFN does not hold a page stolen from this frontend
+ *     -EEXIST  frontend GFN holds anything but nothing or a lent entry of
+ *              this same page
+ *     -EBUSY   page is lent at another frontend GFN or otherwise referenced
+ *     -ENOSPC  the frontend's memory limit would be exceeded
+ *   On success the landing GFN is unpopulated, the page is frontend-owned
+ *   RAM at gfn, and the page counts move back.
+ */
+
+#endif /* __XEN_PUBLIC_HVM_GPUMEM_H__ */

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The KUnit stage of `make test`: overlay the project onto Debian's Linux 6.12
+# source, build a KUnit kernel with lockdep, KASAN and friends, run it under
+# QEMU, and fail on any failed, crashed or missing test and on any kernel
+# splat in the log.
+#
+# Cached outside the repo (XEN_GPUMEM_CACHE, default /var/cache/xen-gpumem):
+# the unpacked tree and the build directory, so reruns are incremental.
+# XEN_GPUMEM_KVM=auto|0|1 chooses KVM; auto uses it only if a tiny probe
+# guest boots and exits under KVM within seconds.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
+build=$cache/kunit-build
+min_tests=${XEN_GPUMEM_MIN_TESTS:-40}
+suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen)
+t0=$(date +%s)
+
+# 1. Debian's 6.12 source, unpacked once per package version.
+src=$("$top/scripts/linux-tree.sh")
+
+# 2. The project, in tree.
+"$top/scripts/overlay.sh" "$src"
+
+# 3. KVM only behind a probe: a 512-byte boot sector that writes to QEMU's
+#    isa-debug-exit port (exit status 99) must finish within 20 s.
+kvm_works() {
+	[ -w /dev/kvm ] || return 1
+	local img rc=0
+	img=$(mktemp)
+	printf '\xb0\x31\xe6\xf4\xf4\xeb\xfe' > "$img"	# mov al,0x31; out 0xf4,al; hlt
+	truncate -s 510 "$img"
+	printf '\x55\xaa' >> "$img"
+	timeout 20 qemu-system-x86_64 -enable-kvm -nodefaults -nographic -m 16 \
+		-drive "file=$img,format=raw" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		</dev/null >/dev/null 2>&1 || rc=$?
+	rm -f "$img"
+	[ "$rc" -eq 99 ]
+}
+qemu_args=(-m 2048 -smp 2)
+case ${XEN_GPUMEM_KVM:-auto} in
+1) qemu_args+=(-enable-kvm -cpu host) ;;
+0) ;;
+*) if kvm_works; then qemu_args+=(-enable-kvm -cpu host); fi ;;
+esac
+accel=TCG
+[[ " ${qemu_args[*]} " == *" -enable-kvm "* ]] && accel=KVM
+echo "kunit: QEMU with $accel"
+
+# 4. Build and run.  backend=hvsim also runs the module's init path.
+cd "$src"
+rc=0
+./tools/testing/kunit/kunit.py run --arch=x86_64 \
+	--kunitconfig=drivers/xen/gpumem --build_dir="$build" \
+	--jobs="$(nproc)" --timeout=1800 \
+	--kernel_args=xen_gpumem.backend=hvsim \
+	--qemu_args="${qemu_args[*]}" 2>&1 | tee "$cache/kunit.out" || rc=$?
+log=$build/test.log
+
+# 5. Verdict: kunit.py's own, then what it does not look at.
+fail() { echo "kunit: FAIL: $*" >&2; exit 1; }
+[ "$rc" -eq 0 ] || fail "kunit.py exited with $rc"
+[ -s "$log" ] || fail "no kernel log at $log"
+for s in "${suites[@]}"; do
+	grep -q "# Subtest: $s\$" "$log" || fail "suite $s did not run"
+done
+summary=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$cache/kunit.out" | tail -1)
+ran=$(sed -E 's/.*Ran ([0-9]+) tests.*/\1/' <<<"$summary")
+[ -n "$ran" ] || fail "no KUnit summary"
+[ "$ran" -ge "$min_tests" ] || fail "only $ran tests ran, expected at least $min_tests"
+splat='BUG:|WARNING:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN|UBSAN|general protection fault|Kernel panic|Call Trace:|INFO: task .* blocked'
+if grep -E "$splat" "$log" >/dev/null; then
+	grep -n -E -B2 -A20 "$splat" "$log" | head -80 >&2
+	fail "kernel splat in $log"
+fi
+grep -E 'xen-gpumem|xen_gpumem' "$log" | grep -v '^ *\(ok\|#\)' | head -5 || true
+echo "kunit: $summary; no splat; $(( $(date +%s) - t0 )) s"

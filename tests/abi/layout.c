@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Prints the size and every field offset of both ABIs' structs.  Built for
+ * x86_64 and for i386: the two outputs must be identical.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <xen/gpumem.h>		/* uAPI */
+#include "gpumem.h"		/* hypercall ABI */
+
+#define S(s)	 printf("%-32s size %zu\n", #s, sizeof(struct s))
+#define F(s, f)	 printf("%-32s %-20s %zu\n", #s, #f, offsetof(struct s, f))
+
+int main(void)
+{
+	S(gpumem_bind); F(gpumem_bind, domid); F(gpumem_bind, flags);
+	S(gpumem_query); F(gpumem_query, flags); F(gpumem_query, api_version);
+	F(gpumem_query, backend); F(gpumem_query, domid);
+	F(gpumem_query, features); F(gpumem_query, hv_version);
+	F(gpumem_query, hv_ops); F(gpumem_query, max_extents);
+	F(gpumem_query, max_extent_pages); F(gpumem_query, max_regions);
+	F(gpumem_query, pad); F(gpumem_query, max_pages);
+	F(gpumem_query, max_stolen_pages); F(gpumem_query, reserved);
+	S(xen_dm_op_gpumem_extent); F(xen_dm_op_gpumem_extent, frame);
+	F(xen_dm_op_gpumem_extent, gfn); F(xen_dm_op_gpumem_extent, nr_frames);
+	F(xen_dm_op_gpumem_extent, flags); F(xen_dm_op_gpumem_extent, status);
+	F(xen_dm_op_gpumem_extent, pad);
+	S(xen_dm_op_gpumem_batch); F(xen_dm_op_gpumem_batch, nr);
+	F(xen_dm_op_gpumem_batch, done); F(xen_dm_op_gpumem_batch, flags);
+	F(xen_dm_op_gpumem_batch, pad);
+	S(xen_dm_op_gpumem_query); F(xen_dm_op_gpumem_query, version);
+	F(xen_dm_op_gpumem_query, ops); F(xen_dm_op_gpumem_query, max_extents);
+	F(xen_dm_op_gpumem_query, max_extent_frames);
+	F(xen_dm_op_gpumem_query, flags); F(xen_dm_op_gpumem_query, pad);
+	S(xen_dm_op_gpumem); F(xen_dm_op_gpumem, op); F(xen_dm_op_gpumem, pad);
+	F(xen_dm_op_gpumem, u);
+	return 0;
+}
