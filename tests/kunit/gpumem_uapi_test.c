@@ -9,17 +9,15 @@
 #include <kunit/test.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/mman.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <uapi/xen/gpumem.h>
 
-#include "../gpumem.h"
-#include "../hvsim.h"
+#include "gpumem_test_env.h"
 
-#define FE		1
-#define FE_OTHER	2
+#define FE		ENV_FE
+#define FE_OTHER	ENV_FE_OTHER
 
 static const struct gpumem_limits uapi_limits = {
 	.max_extents = 64,
@@ -28,64 +26,37 @@ static const struct gpumem_limits uapi_limits = {
 	.max_stolen_pages = 128,
 };
 
-struct uapi_fixture {
-	struct hvsim *sim;
-	struct gpumem_dev gdev;
-	struct gpumem_ctx *ctx;
-	void __user *ubuf;
-};
-
 static int uapi_test_init(struct kunit *test)
 {
-	struct uapi_fixture *fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
-	unsigned long addr;
+	struct gpumem_test_env *env = kunit_kzalloc(test, sizeof(*env),
+						    GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, fx);
-	fx->sim = hvsim_create(0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->sim));
-	KUNIT_ASSERT_EQ(test, hvsim_domain_create(fx->sim, FE, 64, 4, 64), 0);
-	KUNIT_ASSERT_EQ(test, hvsim_domain_create(fx->sim, FE_OTHER, 64, 4, 64),
-			0);
-	fx->gdev.hv = hvsim_hv(fx->sim);
-	fx->gdev.limits = uapi_limits;
-	fx->ctx = gpumem_ctx_create(&fx->gdev);
-	KUNIT_ASSERT_NOT_NULL(test, fx->ctx);
-	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_NE(test, addr, 0);
-	fx->ubuf = (void __user *)addr;
-	test->priv = fx;
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	test->priv = env;
+	gpumem_test_env_init(test, env, &uapi_limits, 64);
 	return 0;
 }
 
 static void uapi_test_exit(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
-
-	gpumem_ctx_destroy(fx->ctx);
-	hvsim_destroy(fx->sim);
+	gpumem_test_env_fini(test->priv);
 }
 
 static long uapi_bind(struct kunit *test, u32 domid, u32 flags)
 {
-	struct uapi_fixture *fx = test->priv;
 	struct gpumem_bind b = { .domid = domid, .flags = flags };
 
-	KUNIT_ASSERT_EQ(test, copy_to_user(fx->ubuf, &b, sizeof(b)), 0);
-	return gpumem_ctx_ioctl(fx->ctx, GPUMEM_IOCTL_BIND, fx->ubuf);
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_BIND, &b,
+				 sizeof(b));
 }
 
 /* QUERY with @in as input; the answer lands in @out. */
 static long query_with(struct kunit *test, const struct gpumem_query *in,
 		       struct gpumem_query *out)
 {
-	struct uapi_fixture *fx = test->priv;
-	long rc;
-
-	KUNIT_ASSERT_EQ(test, copy_to_user(fx->ubuf, in, sizeof(*in)), 0);
-	rc = gpumem_ctx_ioctl(fx->ctx, GPUMEM_IOCTL_QUERY, fx->ubuf);
-	KUNIT_ASSERT_EQ(test, copy_from_user(out, fx->ubuf, sizeof(*out)), 0);
-	return rc;
+	*out = *in;
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_QUERY, out,
+				 sizeof(*out));
 }
 
 static struct gpumem_query query(struct kunit *test)
@@ -98,11 +69,7 @@ static struct gpumem_query query(struct kunit *test)
 
 static u64 query_calls(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
-	struct hvsim_op_stats st;
-
-	hvsim_op_stats(fx->sim, XEN_DMOP_gpumem_query, &st);
-	return st.calls;
+	return gpumem_test_calls(test->priv, XEN_DMOP_gpumem_query);
 }
 
 static void uapi_ioctl_numbers(struct kunit *test)
@@ -153,8 +120,7 @@ static void uapi_bind_then_query(struct kunit *test)
 			GPUMEM_HV_OP_RETURN);
 	/* The module's limit is below hvsim's 512. */
 	KUNIT_EXPECT_EQ(test, q.max_extents, uapi_limits.max_extents);
-	/* Nothing beyond bind and query is implemented yet. */
-	KUNIT_EXPECT_EQ(test, q.features, 0);
+	KUNIT_EXPECT_EQ(test, q.features, GPUMEM_FEAT_MAP_VA);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 1);
 }
 
@@ -237,7 +203,7 @@ static void uapi_bind_needs_cap_sys_admin(struct kunit *test)
 
 static void uapi_bind_without_hypervisor_ops(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
+	struct gpumem_test_env *fx = test->priv;
 	struct gpumem_query q;
 
 	hvsim_set_ops(fx->sim, 0);
@@ -253,7 +219,7 @@ static void uapi_bind_without_hypervisor_ops(struct kunit *test)
 /* Without revoke, map is withheld: nothing could ever be taken back. */
 static void uapi_bind_without_revoke(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
+	struct gpumem_test_env *fx = test->priv;
 
 	hvsim_set_ops(fx->sim, XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) |
 			       XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map) |
@@ -296,7 +262,7 @@ static void uapi_query_rejects_nonzero_input(struct kunit *test)
 
 static void uapi_unknown_ioctls(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
+	struct gpumem_test_env *fx = test->priv;
 	unsigned int cmds[] = {
 		_IO(GPUMEM_IOCTL_MAGIC, 0x7f),
 		_IOW(GPUMEM_IOCTL_MAGIC, 0x00, __u64[2]),	/* BIND, wrong size */
@@ -308,13 +274,13 @@ static void uapi_unknown_ioctls(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		KUNIT_EXPECT_EQ(test, gpumem_ctx_ioctl(fx->ctx, cmds[i],
-						       fx->ubuf), -ENOTTY);
+						       fx->arg), -ENOTTY);
 	KUNIT_EXPECT_EQ(test, query(test).domid, GPUMEM_DOMID_NONE);
 }
 
 static void uapi_bad_user_pointer(struct kunit *test)
 {
-	struct uapi_fixture *fx = test->priv;
+	struct gpumem_test_env *fx = test->priv;
 
 	KUNIT_EXPECT_EQ(test, gpumem_ctx_ioctl(fx->ctx, GPUMEM_IOCTL_BIND, NULL),
 			-EFAULT);
@@ -322,7 +288,7 @@ static void uapi_bad_user_pointer(struct kunit *test)
 					       NULL), -EFAULT);
 	/* The struct straddles the end of the mapping. */
 	KUNIT_EXPECT_EQ(test, gpumem_ctx_ioctl(fx->ctx, GPUMEM_IOCTL_QUERY,
-					       fx->ubuf + PAGE_SIZE - 8),
+					       fx->arg + PAGE_SIZE - 8),
 			-EFAULT);
 	KUNIT_EXPECT_EQ(test, query(test).domid, GPUMEM_DOMID_NONE);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 0);

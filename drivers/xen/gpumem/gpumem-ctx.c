@@ -4,9 +4,13 @@
  *
  * Lock order of the module, outermost first:
  *
- *   ctx->lock (mutex)
- *     -> the hypervisor backend (hvsim: sim->lock, a leaf spinlock;
- *        Xen: a hypercall, which takes no Linux lock)
+ *   ctx->lock (mutex: bind latch, the set of regions)
+ *     -> mmap_lock of a region's mm (resolving frames)
+ *       -> ctx->notifier_lock (mutex: what is mapped; also taken by the
+ *          invalidate callbacks, which the core mm calls under mmap_lock,
+ *          i_mmap_rwsem or fs_reclaim, so nothing allocates under it)
+ *         -> the hypervisor backend (hvsim: sim->lock, a leaf spinlock;
+ *            Xen: a hypercall, which takes no Linux lock)
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
@@ -14,7 +18,9 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/mm.h>
 #include <linux/minmax.h>
+#include <linux/overflow.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,9 +44,19 @@ struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev)
 
 	if (!ctx)
 		return NULL;
+	ctx->revoke_ext = kvcalloc(gdev->limits.max_extents,
+				   sizeof(*ctx->revoke_ext), GFP_KERNEL);
+	if (!ctx->revoke_ext) {
+		kfree(ctx);
+		return NULL;
+	}
 	ctx->gdev = gdev;
 	ctx->domid = DOMID_INVALID;
+	ctx->max_extents = gdev->limits.max_extents;
+	ctx->regions = RB_ROOT_CACHED;
+	xa_init_flags(&ctx->region_ids, XA_FLAGS_ALLOC1);
 	mutex_init(&ctx->lock);
+	mutex_init(&ctx->notifier_lock);
 	return ctx;
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_create);
@@ -51,7 +67,11 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_create);
  */
 void gpumem_ctx_destroy(struct gpumem_ctx *ctx)
 {
+	gpumem_regions_destroy(ctx);
+	xa_destroy(&ctx->region_ids);
+	mutex_destroy(&ctx->notifier_lock);
 	mutex_destroy(&ctx->lock);
+	kvfree(ctx->revoke_ext);
 	kfree(ctx);
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_destroy);
@@ -89,6 +109,7 @@ static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
 			  missing);
 	ctx->hvq = *q;
 	ctx->hvq.ops = ops;
+	ctx->max_extents = min(ctx->max_extents, q->max_extents);
 }
 
 static int gpumem_ioctl_bind(struct gpumem_ctx *ctx,
@@ -142,21 +163,122 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.max_regions = lim->max_regions;
 	q.max_pages = lim->max_pages;
 	q.max_stolen_pages = lim->max_stolen_pages;
-	q.max_extents = lim->max_extents;
 	q.max_extent_pages = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 
 	mutex_lock(&ctx->lock);
 	q.domid = ctx->domid == DOMID_INVALID ? GPUMEM_DOMID_NONE : ctx->domid;
 	q.hv_version = ctx->hvq.version;
 	q.hv_ops = ctx->hvq.ops;
-	if (ctx->hvq.max_extents) {
-		q.max_extents = min(q.max_extents, ctx->hvq.max_extents);
+	q.max_extents = ctx->max_extents;
+	if (ctx->hvq.max_extent_frames)
 		q.max_extent_pages = min(q.max_extent_pages,
 					 ctx->hvq.max_extent_frames);
-	}
+	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map))
+		q.features |= GPUMEM_FEAT_MAP_VA;
 	mutex_unlock(&ctx->lock);
 
 	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+/* Highest frontend GFN the module accepts: 52-bit physical addresses. */
+#define GPUMEM_MAX_GFN	((1ull << (52 - PAGE_SHIFT)) - 1)
+
+/*
+ * No flag beyond @allowed, the context is bound, to @domid, and the
+ * hypervisor can map and revoke.
+ */
+static int gpumem_ctx_check_map(struct gpumem_ctx *ctx, u32 domid, u32 flags,
+				u32 allowed)
+{
+	int rc = 0;
+
+	if (flags & ~allowed)
+		return -EINVAL;
+	mutex_lock(&ctx->lock);
+	if (ctx->domid == DOMID_INVALID)
+		rc = -EBADFD;
+	else if (ctx->domid != domid)
+		rc = -EPERM;
+	else if (!(ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map)))
+		rc = -EOPNOTSUPP;
+	mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+/* [gfn, gfn + nr) is a valid, non-empty frontend GFN range. */
+static int gpumem_check_gfns(u64 gfn, u64 nr)
+{
+	u64 end;
+
+	if (!nr)
+		return -EINVAL;
+	if (check_add_overflow(gfn, nr, &end) || end - 1 > GPUMEM_MAX_GFN)
+		return -EOVERFLOW;
+	return 0;
+}
+
+static int gpumem_ioctl_map_va(struct gpumem_ctx *ctx,
+			       struct gpumem_map_va __user *ua)
+{
+	struct gpumem_map_va a;
+	unsigned long end;
+	u32 id;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	if (a.region || !PAGE_ALIGNED(a.hva) || !PAGE_ALIGNED(a.len))
+		return -EINVAL;
+	rc = gpumem_ctx_check_map(ctx, a.domid, a.flags,
+				  GPUMEM_MAP_RO | GPUMEM_MAP_LAZY);
+	if (!rc)
+		rc = gpumem_check_gfns(a.gfn, a.len >> PAGE_SHIFT);
+	if (rc)
+		return rc;
+	if (check_add_overflow(a.hva, a.len, &end) || end > TASK_SIZE)
+		return -EOVERFLOW;
+	if ((a.len >> PAGE_SHIFT) > U32_MAX)
+		return -E2BIG;
+
+	rc = gpumem_region_create(ctx, a.hva, a.len >> PAGE_SHIFT, a.gfn,
+				  a.flags, &id);
+	if (rc)
+		return rc;
+	if (put_user(id, &ua->region)) {
+		gpumem_region_unmap(ctx, id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int gpumem_ioctl_populate(struct gpumem_ctx *ctx,
+				 struct gpumem_populate __user *ua)
+{
+	struct gpumem_populate a;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	rc = gpumem_ctx_check_map(ctx, a.domid, a.flags, 0);
+	if (!rc)
+		rc = gpumem_check_gfns(a.gfn, a.nr_pages);
+	return rc ? rc : gpumem_region_populate(ctx, a.gfn, a.nr_pages);
+}
+
+static int gpumem_ioctl_unmap(struct gpumem_ctx *ctx,
+			      struct gpumem_unmap __user *ua)
+{
+	struct gpumem_unmap a;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	rc = gpumem_ctx_check_map(ctx, a.domid, a.flags, 0);
+	if (rc)
+		return rc;
+	if (!a.region || a.region > U32_MAX)
+		return -ENOENT;
+	return gpumem_region_unmap(ctx, a.region);
 }
 
 /**
@@ -175,6 +297,12 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 		return gpumem_ioctl_bind(ctx, uarg);
 	case GPUMEM_IOCTL_QUERY:
 		return gpumem_ioctl_query(ctx, uarg);
+	case GPUMEM_IOCTL_MAP_VA:
+		return gpumem_ioctl_map_va(ctx, uarg);
+	case GPUMEM_IOCTL_POPULATE:
+		return gpumem_ioctl_populate(ctx, uarg);
+	case GPUMEM_IOCTL_UNMAP:
+		return gpumem_ioctl_unmap(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

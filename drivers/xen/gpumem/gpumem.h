@@ -8,8 +8,12 @@
 #ifndef _XEN_GPUMEM_H
 #define _XEN_GPUMEM_H
 
+#include <linux/interval_tree.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <xen/interface/xen.h>
 #include <xen/interface/gpumem.h>
@@ -78,16 +82,67 @@ struct gpumem_dev {
 /**
  * struct gpumem_ctx - one open /dev/xen/gpumem
  * @gdev: the device.
- * @lock: protects the fields below.
+ * @lock: the bind latch and the set of regions; held while regions are
+ *        created, populated and destroyed.
  * @domid: bound frontend, DOMID_INVALID until GPUMEM_IOCTL_BIND.
  * @hvq: the hypervisor's answer to XEN_DMOP_gpumem_query for @domid; all
  *       zero while unbound or when the hypervisor lacks the ops.
+ * @max_extents: extents per hypercall: the smaller of the module's and the
+ *               hypervisor's limit.
+ * @regions: regions by frontend GFN range (@lock).
+ * @region_ids: regions by id (@lock).
+ * @nr_pages: pages in all regions (@lock).
+ * @nr_regions: number of regions (@lock).
+ * @notifier_lock: taken by invalidate callbacks; protects every region's
+ *                 @mapped bitmap and @revoke_ext.  Nothing allocates while
+ *                 holding it.
+ * @revoke_ext: preallocated extents for revokes from invalidate callbacks,
+ *              gdev->limits.max_extents of them.
  */
 struct gpumem_ctx {
 	struct gpumem_dev *gdev;
-	struct mutex lock;	/* the bind latch and what it sets */
+	struct mutex lock;	/* see above */
 	domid_t domid;
 	struct xen_dm_op_gpumem_query hvq;
+	unsigned int max_extents;
+	struct rb_root_cached regions;
+	struct xarray region_ids;
+	u64 nr_pages;
+	unsigned int nr_regions;
+	struct mutex notifier_lock;	/* see above */
+	struct xen_dm_op_gpumem_extent *revoke_ext;
+};
+
+/**
+ * struct gpumem_region - frontend GFNs backed by a range of a backend mm
+ * @gfns: frontend GFNs [start, last], a node of ctx->regions.
+ * @notifier: interval notifier on the backing VA range.
+ * @ctx: the context.
+ * @hva: first backing address.
+ * @nr_pages: pages in the region.
+ * @id: id given to userspace.
+ * @flags: GPUMEM_MAP_*.
+ * @mapped: bit per page, set while the frontend maps it (notifier_lock).
+ */
+struct gpumem_region {
+	struct interval_tree_node gfns;
+	struct mmu_interval_notifier notifier;
+	struct gpumem_ctx *ctx;
+	unsigned long hva;
+	u64 nr_pages;
+	u32 id;
+	u32 flags;
+	unsigned long *mapped;
+};
+
+/**
+ * struct gpumem_frame - what backs one page right now
+ * @frame: backend GFN (RAM) or MFN (MMIO).
+ * @flags: XEN_GPUMEM_EXT_MMIO and cacheability.
+ */
+struct gpumem_frame {
+	u64 frame;
+	u32 flags;
 };
 
 /* gpumem-ctx.c */
@@ -95,6 +150,23 @@ struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev);
 void gpumem_ctx_destroy(struct gpumem_ctx *ctx);
 long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 		      void __user *uarg);
+
+/* gpumem-region.c */
+int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
+			 u64 nr_pages, u64 gfn, u32 flags, u32 *id);
+int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
+int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id);
+void gpumem_regions_destroy(struct gpumem_ctx *ctx);
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int gpumem_map_extents(const struct gpumem_region *r, u64 first,
+				u64 n, const struct gpumem_frame *f,
+				struct xen_dm_op_gpumem_extent *ext);
+#endif
+
+/* gpumem-va.c */
+int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
+		      unsigned long seq, u64 first, u64 nr,
+		      struct gpumem_frame *frames, unsigned long *scratch);
 
 /* gpumem-hv.c */
 const char *gpumem_hv_op_name(unsigned int op);

@@ -7,7 +7,7 @@
  * the backend's MMIO permissions.  Machine frames are Linux PFNs: frontend
  * RAM is made of real pages the simulator allocates, so data written by the
  * "frontend" can be read by the backend after a STEAL and the other way
- * round; backend RAM is any online, non-reserved Linux page, named by its PFN
+ * round; backend RAM is any online Linux page, named by its PFN
  * as a PVH dom0 names its own GFNs.
  *
  * Locking: sim->lock is the hypervisor's lock.  It is a leaf spinlock: every
@@ -111,15 +111,13 @@ static struct hvsim_frame *hvsim_frame(struct hvsim *sim, u64 pfn)
 	return xa_load(&sim->frames, pfn);
 }
 
-/* Backend RAM by identity: an online page that is not reserved. */
+/*
+ * Backend RAM by identity: any online page, as Xen counts every page of
+ * dom0's memory map, reserved kernel pages (the zero page) included.
+ */
 static bool hvsim_pfn_is_ram(u64 pfn)
 {
-	struct page *page;
-
-	if (pfn > ULONG_MAX)
-		return false;
-	page = pfn_to_online_page(pfn);
-	return page && !PageReserved(page);
+	return pfn <= ULONG_MAX && pfn_to_online_page(pfn);
 }
 
 /* Translate a backend GFN to the RAM frame behind it (the backend's p2m). */

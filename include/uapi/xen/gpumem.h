@@ -96,7 +96,66 @@ struct gpumem_query {
 	__u64 reserved[2];
 };
 
+/* gpumem_map_va.flags */
+#define GPUMEM_MAP_RO		(1u << 0)	/* the frontend may only read */
+#define GPUMEM_MAP_LAZY		(1u << 1)	/* map nothing until POPULATE */
+
+/**
+ * struct gpumem_map_va - show a range of the caller's memory to the frontend
+ * @hva: IN: page-aligned start in the caller's address space.
+ * @len: IN: page-aligned length, not 0.
+ * @gfn: IN: first frontend GFN; the region covers len / 4096 GFNs.
+ * @domid: IN: the bound domain.
+ * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY.
+ * @region: OUT: the region's id, for GPUMEM_IOCTL_UNMAP.
+ *
+ * No page is pinned.  Whenever the range's pages are invalidated in the
+ * caller's address space (munmap, MADV_DONTNEED, migration, reclaim, a
+ * write-protection of a writable range, process exit), the module revokes
+ * the affected GFNs before the pages can be reused; a frontend access to
+ * them then faults to the device model, which calls GPUMEM_IOCTL_POPULATE.
+ */
+struct gpumem_map_va {
+	__u64 hva;
+	__u64 len;
+	__u64 gfn;
+	__u32 domid;
+	__u32 flags;
+	__u64 region;
+};
+
+/**
+ * struct gpumem_populate - map what backs a GFN range now
+ * @gfn: IN: first frontend GFN.
+ * @nr_pages: IN: number of GFNs, not 0.
+ * @domid: IN: the bound domain.
+ * @flags: IN: must be 0.
+ *
+ * Every GFN must lie in a region.  GFNs already mapped are left alone.
+ */
+struct gpumem_populate {
+	__u64 gfn;
+	__u64 nr_pages;
+	__u32 domid;
+	__u32 flags;
+};
+
+/**
+ * struct gpumem_unmap - revoke a whole region and forget it
+ * @region: IN: id from GPUMEM_IOCTL_MAP_VA.
+ * @domid: IN: the bound domain.
+ * @flags: IN: must be 0.
+ */
+struct gpumem_unmap {
+	__u64 region;
+	__u32 domid;
+	__u32 flags;
+};
+
 #define GPUMEM_IOCTL_BIND	_IOW(GPUMEM_IOCTL_MAGIC, 0x00, struct gpumem_bind)
 #define GPUMEM_IOCTL_QUERY	_IOWR(GPUMEM_IOCTL_MAGIC, 0x01, struct gpumem_query)
+#define GPUMEM_IOCTL_MAP_VA	_IOWR(GPUMEM_IOCTL_MAGIC, 0x02, struct gpumem_map_va)
+#define GPUMEM_IOCTL_POPULATE	_IOW(GPUMEM_IOCTL_MAGIC, 0x04, struct gpumem_populate)
+#define GPUMEM_IOCTL_UNMAP	_IOW(GPUMEM_IOCTL_MAGIC, 0x05, struct gpumem_unmap)
 
 #endif /* _UAPI_XEN_GPUMEM_H */

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: regions, frontend GFN ranges backed by a range of a backend
+ * address space and kept in step with it by an mmu interval notifier.
+ *
+ * Map.  Frames are resolved (gpumem-va.c) under the mmu_interval_read_begin()
+ * / mmu_interval_read_retry() protocol; then, under ctx->notifier_lock, MAP
+ * is issued in extents: runs of consecutive frames with the same flags, cut
+ * at 2 MiB GFN boundaries so that an aligned 2 MiB run is one 512-frame
+ * extent the hypervisor can map as a superpage.  An invalidation that races
+ * with a map either bumps the sequence before the retry check (the map
+ * starts over) or waits for ctx->notifier_lock and then revokes what was
+ * just mapped.
+ *
+ * Revoke.  The invalidate callback revokes exactly the mapped pages that
+ * intersect the invalidated range, one extent per run of mapped pages, from
+ * extents preallocated per context, and returns only once the hypervisor has
+ * removed them.  Which events need it:
+ *  - UNMAP, CLEAR, MIGRATE, RELEASE, EXCLUSIVE: the page at the address goes
+ *    away or changes.  Always.
+ *  - PROTECTION_VMA, PROTECTION_PAGE, SOFT_DIRTY: the page stays but loses
+ *    write access (mprotect, fork's copy-on-write protection, NUMA hinting,
+ *    soft-dirty tracking).  A writable frontend mapping would keep writing a
+ *    page that may now be shared with a child or must be tracked, so
+ *    writable regions are revoked (NUMA hinting costs them a refault);
+ *    read-only regions keep their mappings: the frames do not change, and if
+ *    they later do, UNMAP, CLEAR or MIGRATE follows.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#include <linux/bitmap.h>
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+
+#define CREATE_TRACE_POINTS
+#include "gpumem_trace.h"
+
+/* Pages resolved and mapped per pass: 16 MiB. */
+#define GPUMEM_FILL_CHUNK	4096u
+/* trace_gpumem_revoke() event of a revoke the backend asked for. */
+#define GPUMEM_REVOKE_UNMAP	-1
+
+static bool gpumem_event_needs_revoke(const struct gpumem_region *r,
+				      const struct mmu_notifier_range *range)
+{
+	switch (range->event) {
+	case MMU_NOTIFY_PROTECTION_VMA:
+	case MMU_NOTIFY_PROTECTION_PAGE:
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return !(r->flags & GPUMEM_MAP_RO);
+	default:
+		return true;
+	}
+}
+
+/* Revoke the mapped pages among [first, first + nr) of @r. */
+static void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first,
+					u64 nr, int event)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+	unsigned int cap = ctx->gdev->limits.max_extents, n = 0, total = 0;
+	struct xen_dm_op_gpumem_extent *ext = ctx->revoke_ext;
+	unsigned long b = first, e, pos, len;
+	u64 pages = 0;
+
+	lockdep_assert_held(&ctx->notifier_lock);
+	for_each_set_bitrange_from(b, e, r->mapped, first + nr) {
+		for (pos = b; pos < e; pos += len) {
+			len = min_t(unsigned long, e - pos,
+				    XEN_GPUMEM_MAX_EXTENT_FRAMES);
+			ext[n++] = (struct xen_dm_op_gpumem_extent){
+				.gfn = r->gfns.start + pos, .nr_frames = len,
+			};
+			pages += len;
+			if (n == cap) {
+				gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext,
+						 n, ctx->max_extents);
+				total += n;
+				n = 0;
+			}
+		}
+	}
+	if (n)
+		gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext, n,
+				 ctx->max_extents);
+	total += n;
+	if (!total)
+		return;
+	bitmap_clear(r->mapped, first, nr);
+	trace_gpumem_revoke(ctx->domid, r->gfns.start + first, pages, total,
+			    event);
+}
+
+static bool gpumem_region_invalidate(struct mmu_interval_notifier *mn,
+				     const struct mmu_notifier_range *range,
+				     unsigned long cur_seq)
+{
+	struct gpumem_region *r = container_of(mn, struct gpumem_region,
+					       notifier);
+	unsigned long r_end = r->hva + (r->nr_pages << PAGE_SHIFT);
+	unsigned long start = max(range->start, r->hva) & PAGE_MASK;
+	/* MMU_NOTIFY_RELEASE ends at ULONG_MAX: clip before rounding up. */
+	unsigned long end = range->end < r_end ? PAGE_ALIGN(range->end) : r_end;
+	struct gpumem_ctx *ctx = r->ctx;
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&ctx->notifier_lock);
+	else if (!mutex_trylock(&ctx->notifier_lock))
+		return false;
+	mmu_interval_set_seq(mn, cur_seq);
+	if (start < end && gpumem_event_needs_revoke(r, range))
+		gpumem_region_revoke_locked(r, (start - r->hva) >> PAGE_SHIFT,
+					    (end - start) >> PAGE_SHIFT,
+					    range->event);
+	mutex_unlock(&ctx->notifier_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gpumem_region_mn_ops = {
+	.invalidate = gpumem_region_invalidate,
+};
+
+/**
+ * gpumem_map_extents() - MAP extents for the unmapped pages of a range
+ * @r: the region.
+ * @first: first page index.
+ * @n: number of pages.
+ * @f: what backs each page.
+ * @ext: out: up to @n extents.
+ *
+ * Return: the number of extents.
+ */
+VISIBLE_IF_KUNIT unsigned int
+gpumem_map_extents(const struct gpumem_region *r, u64 first, u64 n,
+		   const struct gpumem_frame *f,
+		   struct xen_dm_op_gpumem_extent *ext)
+{
+	u32 ro = r->flags & GPUMEM_MAP_RO ? XEN_GPUMEM_EXT_RO : 0;
+	struct xen_dm_op_gpumem_extent *cur = NULL;
+	unsigned int nr_ext = 0;
+	u64 i;
+
+	lockdep_assert_held(&r->ctx->notifier_lock);
+	for (i = 0; i < n; i++) {
+		u64 gfn = r->gfns.start + first + i;
+		u32 flags = f[i].flags | ro;
+
+		if (test_bit(first + i, r->mapped)) {
+			cur = NULL;
+			continue;
+		}
+		if (cur && cur->frame + cur->nr_frames == f[i].frame &&
+		    cur->flags == flags &&
+		    gfn % XEN_GPUMEM_MAX_EXTENT_FRAMES) {
+			cur->nr_frames++;
+			continue;
+		}
+		cur = &ext[nr_ext++];
+		*cur = (struct xen_dm_op_gpumem_extent){
+			.frame = f[i].frame, .gfn = gfn, .nr_frames = 1,
+			.flags = flags,
+		};
+	}
+	return nr_ext;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_map_extents);
+
+struct gpumem_fill_buf {
+	struct gpumem_frame *frames;
+	unsigned long *pfns;
+	struct xen_dm_op_gpumem_extent *ext;
+};
+
+/* Map the unmapped pages of [first, first + n) as they are backed now. */
+static int gpumem_region_fill_chunk(struct gpumem_region *r,
+				    struct mm_struct *mm, u64 first, u64 n,
+				    struct gpumem_fill_buf *buf)
+{
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct gpumem_ctx *ctx = r->ctx;
+	unsigned int nr_ext, done, i;
+	unsigned long seq;
+	int rc;
+
+	for (;;) {
+		seq = mmu_interval_read_begin(&r->notifier);
+		mmap_read_lock(mm);
+		rc = gpumem_va_resolve(r, mm, seq, first, n, buf->frames,
+				       buf->pfns);
+		mmap_read_unlock(mm);
+		if (!rc) {
+			mutex_lock(&ctx->notifier_lock);
+			if (!mmu_interval_read_retry(&r->notifier, seq))
+				break;
+			mutex_unlock(&ctx->notifier_lock);
+		} else if (rc != -EBUSY && rc != -EAGAIN) {
+			return rc;
+		}
+		if (time_after(jiffies, timeout))
+			return -EAGAIN;
+		cond_resched();
+	}
+
+	nr_ext = gpumem_map_extents(r, first, n, buf->frames, buf->ext);
+	rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid, XEN_DMOP_gpumem_map,
+			     buf->ext, nr_ext, ctx->max_extents, &done);
+	if (rc) {
+		/* Take back what this call mapped; earlier mappings stay. */
+		for (i = 0; i < done; i++) {
+			buf->ext[i].frame = 0;
+			buf->ext[i].flags = 0;
+		}
+		gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, buf->ext, done,
+				 ctx->max_extents);
+	} else {
+		for (i = 0; i < nr_ext; i++)
+			bitmap_set(r->mapped, buf->ext[i].gfn - r->gfns.start,
+				   buf->ext[i].nr_frames);
+	}
+	mutex_unlock(&ctx->notifier_lock);
+	trace_gpumem_map(ctx->domid, r->gfns.start + first, n, nr_ext, rc);
+	return rc;
+}
+
+static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
+{
+	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK), pos;
+	struct mm_struct *mm = r->notifier.mm;
+	struct gpumem_fill_buf buf;
+	int rc = -ENOMEM;
+
+	lockdep_assert_held(&r->ctx->lock);
+	buf.frames = kvmalloc_array(chunk, sizeof(*buf.frames), GFP_KERNEL);
+	buf.pfns = kvmalloc_array(chunk, sizeof(*buf.pfns), GFP_KERNEL);
+	buf.ext = kvmalloc_array(chunk, sizeof(*buf.ext), GFP_KERNEL);
+	if (!buf.frames || !buf.pfns || !buf.ext)
+		goto out;
+	/* The address space is gone: its exit revoked everything. */
+	rc = -EFAULT;
+	if (!mmget_not_zero(mm))
+		goto out;
+	for (pos = first, rc = 0; !rc && pos < first + nr; pos += chunk)
+		rc = gpumem_region_fill_chunk(r, mm, pos,
+					      min(chunk, first + nr - pos), &buf);
+	mmput(mm);
+out:
+	kvfree(buf.ext);
+	kvfree(buf.pfns);
+	kvfree(buf.frames);
+	return rc;
+}
+
+static void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
+					struct gpumem_region *r)
+{
+	lockdep_assert_held(&ctx->lock);
+	interval_tree_remove(&r->gfns, &ctx->regions);
+	xa_erase(&ctx->region_ids, r->id);
+	ctx->nr_pages -= r->nr_pages;
+	ctx->nr_regions--;
+}
+
+/*
+ * Revoke everything, then stop the notifier: in the other order an
+ * invalidation between the two would free pages the frontend still maps.
+ * @r must be unlinked, so nothing maps it again meanwhile.
+ */
+static void gpumem_region_free(struct gpumem_region *r)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+
+	mutex_lock(&ctx->notifier_lock);
+	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_UNMAP);
+	mutex_unlock(&ctx->notifier_lock);
+	mmu_interval_notifier_remove(&r->notifier);
+	kvfree(r->mapped);
+	kfree(r);
+}
+
+/**
+ * gpumem_region_create() - a region backed by the caller's address space
+ * @ctx: a bound context.
+ * @hva: page-aligned start in current->mm.
+ * @nr_pages: pages, 1 .. U32_MAX.
+ * @gfn: first frontend GFN.
+ * @flags: GPUMEM_MAP_*.
+ * @id: out: the region's id.
+ *
+ * Unless GPUMEM_MAP_LAZY is given every page is mapped before return; on
+ * any error nothing remains mapped and the region does not exist.
+ *
+ * Return: 0; -E2BIG (max_regions, max_pages), -EEXIST (GFNs overlap a
+ * region), -EFAULT (range not mapped), -EACCES (not writable and not
+ * GPUMEM_MAP_RO), -EAGAIN, -ENOMEM, or a hypercall error.
+ */
+int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
+			 u64 nr_pages, u64 gfn, u32 flags, u32 *id)
+{
+	const struct gpumem_limits *lim = &ctx->gdev->limits;
+	struct gpumem_region *r;
+	int rc = -ENOMEM;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->mapped = kvcalloc(BITS_TO_LONGS(nr_pages), sizeof(long), GFP_KERNEL);
+	if (!r->mapped)
+		goto err_free;
+	r->ctx = ctx;
+	r->hva = hva;
+	r->nr_pages = nr_pages;
+	r->flags = flags;
+	r->gfns.start = gfn;
+	r->gfns.last = gfn + nr_pages - 1;
+	rc = mmu_interval_notifier_insert(&r->notifier, current->mm, hva,
+					  nr_pages << PAGE_SHIFT,
+					  &gpumem_region_mn_ops);
+	if (rc)
+		goto err_free;
+
+	mutex_lock(&ctx->lock);
+	rc = -E2BIG;
+	if (ctx->nr_regions >= lim->max_regions ||
+	    nr_pages > lim->max_pages - ctx->nr_pages)
+		goto err_unlock;
+	rc = -EEXIST;
+	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
+				     r->gfns.last))
+		goto err_unlock;
+	rc = xa_alloc(&ctx->region_ids, &r->id, r, xa_limit_32b, GFP_KERNEL);
+	if (rc)
+		goto err_unlock;
+	interval_tree_insert(&r->gfns, &ctx->regions);
+	ctx->nr_pages += nr_pages;
+	ctx->nr_regions++;
+	if (!(flags & GPUMEM_MAP_LAZY)) {
+		rc = gpumem_region_fill(r, 0, nr_pages);
+		if (rc) {
+			gpumem_region_unlink_locked(ctx, r);
+			goto err_unlock;
+		}
+	}
+	*id = r->id;
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ctx->lock);
+	gpumem_region_free(r);
+	return rc;
+err_free:
+	kvfree(r->mapped);
+	kfree(r);
+	return rc;
+}
+
+/**
+ * gpumem_region_populate() - map what backs frontend GFNs now
+ * @ctx: a bound context.
+ * @gfn: first GFN.
+ * @nr_pages: number of GFNs, at least 1.
+ *
+ * Every GFN must be in a region; GFNs already mapped are left alone.  On an
+ * error after some pages were mapped, those stay mapped and tracked.
+ *
+ * Return: 0; -ENOENT (a GFN in no region), or as gpumem_region_create().
+ */
+int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
+{
+	u64 last = gfn + nr_pages - 1, next = gfn;
+	struct interval_tree_node *it;
+	int rc = 0;
+
+	mutex_lock(&ctx->lock);
+	/* Regions do not overlap and come in GFN order: look for a gap. */
+	for (it = interval_tree_iter_first(&ctx->regions, gfn, last);
+	     it && it->start <= next && next <= last;
+	     it = interval_tree_iter_next(it, gfn, last))
+		next = (u64)it->last + 1;
+	if (next <= last)
+		rc = -ENOENT;
+	for (it = rc ? NULL : interval_tree_iter_first(&ctx->regions, gfn, last);
+	     it && !rc; it = interval_tree_iter_next(it, gfn, last)) {
+		struct gpumem_region *r = container_of(it, struct gpumem_region,
+						       gfns);
+		u64 first = max_t(u64, gfn, it->start) - it->start;
+
+		rc = gpumem_region_fill(r, first,
+					min(last, (u64)it->last) - it->start +
+					1 - first);
+	}
+	trace_gpumem_populate(ctx->domid, gfn, nr_pages, rc);
+	mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+/**
+ * gpumem_region_unmap() - revoke a region and free it
+ * @ctx: the context.
+ * @id: the region's id.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id)
+{
+	struct gpumem_region *r;
+
+	mutex_lock(&ctx->lock);
+	r = xa_load(&ctx->region_ids, id);
+	if (r)
+		gpumem_region_unlink_locked(ctx, r);
+	mutex_unlock(&ctx->lock);
+	if (!r)
+		return -ENOENT;
+	gpumem_region_free(r);
+	return 0;
+}
+
+/**
+ * gpumem_regions_destroy() - revoke and free every region of a context
+ * @ctx: the context, being released.
+ */
+void gpumem_regions_destroy(struct gpumem_ctx *ctx)
+{
+	struct gpumem_region *r;
+	unsigned long id;
+
+	xa_for_each(&ctx->region_ids, id, r) {
+		mutex_lock(&ctx->lock);
+		gpumem_region_unlink_locked(ctx, r);
+		mutex_unlock(&ctx->lock);
+		gpumem_region_free(r);
+	}
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: what backs a range of a backend address space, without
+ * pinning it.
+ *
+ * Ordinary pages come from hmm_range_fault(); VM_PFNMAP / VM_IO ranges (a
+ * GPU BO mmap, BAR pages) from follow_pfnmap_start().  Neither takes a
+ * reference: the caller must check mmu_interval_read_retry() under the lock
+ * its invalidate callback takes before it uses the frames.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#include <linux/hmm.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+
+#include <asm/memtype.h>
+#include <asm/pgtable_types.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+
+/* Cacheability of a PFN mapping, from its PTE cache bits. */
+static u32 gpumem_pgprot_cache(pgprot_t prot)
+{
+	unsigned long cache = pgprot_val(prot) & _PAGE_CACHE_MASK;
+
+	if (cache == cachemode2protval(_PAGE_CACHE_MODE_WB))
+		return XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+	if (cache == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		return XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+	return XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_UC);
+}
+
+/* RAM is any online page of the backend's memory map; the rest is MMIO. */
+static bool gpumem_pfn_is_ram(unsigned long pfn)
+{
+	return pfn_to_online_page(pfn);
+}
+
+static int gpumem_va_pfnmap(struct mm_struct *mm, struct vm_area_struct *vma,
+			    unsigned long addr, unsigned long end, bool write,
+			    struct gpumem_frame *out)
+{
+	for (; addr < end; addr += PAGE_SIZE, out++) {
+		struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+		bool unlocked = false;
+		int rc;
+
+		if (follow_pfnmap_start(&args)) {
+			rc = fixup_user_fault(mm, addr,
+					      write ? FAULT_FLAG_WRITE : 0,
+					      &unlocked);
+			if (rc)
+				return rc;
+			/* mmap_lock was dropped: vma may be stale, start over. */
+			if (unlocked)
+				return -EAGAIN;
+			if (follow_pfnmap_start(&args))
+				return -EFAULT;
+		}
+		if (write && !args.writable) {
+			follow_pfnmap_end(&args);
+			return -EACCES;
+		}
+		out->frame = args.pfn;
+		out->flags = gpumem_pgprot_cache(args.pgprot);
+		if (!gpumem_pfn_is_ram(args.pfn))
+			out->flags |= XEN_GPUMEM_EXT_MMIO;
+		follow_pfnmap_end(&args);
+	}
+	return 0;
+}
+
+static int gpumem_va_hmm(struct gpumem_region *r, unsigned long seq,
+			 unsigned long addr, unsigned long end, bool write,
+			 struct gpumem_frame *out, unsigned long *pfns)
+{
+	struct hmm_range range = {
+		.notifier = &r->notifier,
+		.notifier_seq = seq,
+		.start = addr,
+		.end = end,
+		.hmm_pfns = pfns,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	unsigned long i, n = (end - addr) >> PAGE_SHIFT;
+	int rc;
+
+	rc = hmm_range_fault(&range);
+	if (rc)
+		return rc == -EPERM ? -EACCES : rc;
+	for (i = 0; i < n; i++) {
+		out[i].frame = page_to_pfn(hmm_pfn_to_page(pfns[i]));
+		out[i].flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+	}
+	return 0;
+}
+
+/**
+ * gpumem_va_resolve() - frames backing pages [first, first + nr) of a region
+ * @r: the region.
+ * @mm: its address space, held with mmap_read_lock().
+ * @seq: from mmu_interval_read_begin() on @r's notifier.
+ * @first: first page index in the region.
+ * @nr: number of pages.
+ * @frames: out: one entry per page.
+ * @scratch: @nr longs for hmm_range_fault().
+ *
+ * Faults pages in as the frontend will use them: for writing unless the
+ * region is read-only.
+ *
+ * Return: 0; -EBUSY or -EAGAIN when an invalidation or a dropped mmap_lock
+ * requires starting over from mmu_interval_read_begin(); -EFAULT for an
+ * unmapped address; -EACCES when the range is not writable enough; or
+ * another error from the fault path.
+ */
+int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
+		      unsigned long seq, u64 first, u64 nr,
+		      struct gpumem_frame *frames, unsigned long *scratch)
+{
+	unsigned long addr = r->hva + (first << PAGE_SHIFT);
+	unsigned long end = addr + (nr << PAGE_SHIFT);
+	bool write = !(r->flags & GPUMEM_MAP_RO);
+
+	mmap_assert_locked(mm);
+	while (addr < end) {
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+		unsigned long seg_end;
+		struct gpumem_frame *out;
+		int rc;
+
+		if (!vma)
+			return -EFAULT;
+		seg_end = min(end, vma->vm_end);
+		out = frames + ((addr - r->hva) >> PAGE_SHIFT) - first;
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+			rc = gpumem_va_pfnmap(mm, vma, addr, seg_end, write, out);
+		else
+			rc = gpumem_va_hmm(r, seq, addr, seg_end, write, out,
+					   scratch);
+		if (rc)
+			return rc;
+		addr = seg_end;
+	}
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * xen-gpumem tracepoints: what was mapped into and revoked from which
+ * frontend, in how many extents, and why.
+ *
+ *   echo 1 > /sys/kernel/tracing/events/xen_gpumem/enable
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM xen_gpumem
+
+#if !defined(_XEN_GPUMEM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _XEN_GPUMEM_TRACE_H
+
+#include <linux/tracepoint.h>
+
+DECLARE_EVENT_CLASS(gpumem_extents,
+		    TP_PROTO(u16 domid, u64 gfn, u64 nr_pages,
+			     unsigned int extents, int why),
+		    TP_ARGS(domid, gfn, nr_pages, extents, why),
+		    TP_STRUCT__entry(__field(u16, domid)
+				     __field(u64, gfn)
+				     __field(u64, nr_pages)
+				     __field(unsigned int, extents)
+				     __field(int, why)),
+		    TP_fast_assign(__entry->domid = domid;
+				   __entry->gfn = gfn;
+				   __entry->nr_pages = nr_pages;
+				   __entry->extents = extents;
+				   __entry->why = why;),
+		    TP_printk("d%u gfn %#llx+%llu extents %u rc %d",
+			      __entry->domid, __entry->gfn, __entry->nr_pages,
+			      __entry->extents, __entry->why)
+);
+
+/* why: the hypercall's result. */
+DEFINE_EVENT(gpumem_extents, gpumem_map,
+	     TP_PROTO(u16 domid, u64 gfn, u64 nr_pages, unsigned int extents,
+		      int why),
+	     TP_ARGS(domid, gfn, nr_pages, extents, why)
+);
+
+/* why: the mmu_notifier_event, or -1 when the backend asked (UNMAP, close). */
+DEFINE_EVENT_PRINT(gpumem_extents, gpumem_revoke,
+		   TP_PROTO(u16 domid, u64 gfn, u64 nr_pages,
+			    unsigned int extents, int why),
+		   TP_ARGS(domid, gfn, nr_pages, extents, why),
+		   TP_printk("d%u gfn %#llx+%llu extents %u event %d",
+			     __entry->domid, __entry->gfn, __entry->nr_pages,
+			     __entry->extents, __entry->why)
+);
+
+TRACE_EVENT(gpumem_populate,
+	    TP_PROTO(u16 domid, u64 gfn, u64 nr_pages, int rc),
+	    TP_ARGS(domid, gfn, nr_pages, rc),
+	    TP_STRUCT__entry(__field(u16, domid)
+			     __field(u64, gfn)
+			     __field(u64, nr_pages)
+			     __field(int, rc)),
+	    TP_fast_assign(__entry->domid = domid;
+			   __entry->gfn = gfn;
+			   __entry->nr_pages = nr_pages;
+			   __entry->rc = rc;),
+	    TP_printk("d%u gfn %#llx+%llu rc %d", __entry->domid, __entry->gfn,
+		      __entry->nr_pages, __entry->rc)
+);
+
+#endif /* _XEN_GPUMEM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE gpumem_trace
+#include <trace/define_trace.h>

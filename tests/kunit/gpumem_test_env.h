@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * What the KUnit suites that drive /dev/xen/gpumem share: a simulated
+ * hypervisor with frontends, a device and a context on it, and a page of
+ * user memory that carries ioctl arguments.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#ifndef _XEN_GPUMEM_TEST_ENV_H
+#define _XEN_GPUMEM_TEST_ENV_H
+
+#include <kunit/test.h>
+
+#include "../gpumem.h"
+#include "../hvsim.h"
+
+#define ENV_FE		1	/* the frontend the context binds */
+#define ENV_FE_OTHER	2	/* another frontend */
+
+struct gpumem_test_env {
+	struct hvsim *sim;
+	struct gpumem_dev gdev;
+	struct gpumem_ctx *ctx;
+	void __user *arg;
+};
+
+void gpumem_test_env_init(struct kunit *test, struct gpumem_test_env *env,
+			  const struct gpumem_limits *limits, u64 fe_gfns);
+void gpumem_test_env_fini(struct gpumem_test_env *env);
+long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
+		       unsigned int cmd, void *arg, size_t size);
+u64 gpumem_test_calls(struct gpumem_test_env *env, unsigned int op);
+u64 gpumem_test_entries(struct kunit *test, struct gpumem_test_env *env,
+			u32 type);
+
+#endif /* _XEN_GPUMEM_TEST_ENV_H */
