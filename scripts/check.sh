@@ -40,7 +40,7 @@ modinfo "$ko" | grep -E '^(license|description|vermagic|parm):' | sed 's/^/check
 # same text can live in Xen (see the comment at its top).
 cp="$src/scripts/checkpatch.pl --strict --no-tree --terse --show-types"
 cd "$top"
-files=$(git ls-files -co --exclude-standard 'drivers/*.[ch]' 'include/uapi/*.h' 'tests/*.c' 2>/dev/null |
+files=$(git ls-files -co --exclude-standard 'drivers/*.[ch]' 'include/uapi/*.h' 'tests/*.[ch]' 2>/dev/null |
 	grep -v '\.mod\.c$')
 out=$($cp -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 out+=$($cp --ignore PREFER_KERNEL_TYPES,BIT_MACRO -f include/xen/interface/gpumem.h 2>&1 |

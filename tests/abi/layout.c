@@ -23,6 +23,14 @@ int main(void)
 	F(gpumem_query, max_extent_pages); F(gpumem_query, max_regions);
 	F(gpumem_query, pad); F(gpumem_query, max_pages);
 	F(gpumem_query, max_stolen_pages); F(gpumem_query, reserved);
+	S(gpumem_map_va); F(gpumem_map_va, hva); F(gpumem_map_va, len);
+	F(gpumem_map_va, gfn); F(gpumem_map_va, domid); F(gpumem_map_va, flags);
+	F(gpumem_map_va, region);
+	S(gpumem_populate); F(gpumem_populate, gfn);
+	F(gpumem_populate, nr_pages); F(gpumem_populate, domid);
+	F(gpumem_populate, flags);
+	S(gpumem_unmap); F(gpumem_unmap, region); F(gpumem_unmap, domid);
+	F(gpumem_unmap, flags);
 	S(xen_dm_op_gpumem_extent); F(xen_dm_op_gpumem_extent, frame);
 	F(xen_dm_op_gpumem_extent, gfn); F(xen_dm_op_gpumem_extent, nr_frames);
 	F(xen_dm_op_gpumem_extent, flags); F(xen_dm_op_gpumem_extent, status);

@@ -11,19 +11,28 @@
  */
 
 #include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
 #include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
+
+#include <asm/ptrace.h>
 
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem_test_env.h"
+#include "gpumem_test_syscalls.h"
 
 #define FE		ENV_FE
 #define GFN0		256	/* where the tests map, above the frontend's RAM */
 #define NPAGES		16
+#define BAR_PFN		0x800000ul	/* 32 GiB: no RAM there under QEMU */
 
 static const struct gpumem_limits region_limits = {
 	.max_extents = 8,	/* small, so that batches are split */
@@ -575,6 +584,280 @@ static void region_non_blockable_invalidate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lent(test), NPAGES - 1);
 }
 
+static long test_mprotect(unsigned long addr, unsigned long len,
+			  unsigned long prot)
+{
+	struct pt_regs regs = { .di = addr, .si = len, .dx = prot };
+
+	return __x64_sys_mprotect(&regs);
+}
+
+/* Losing write access revokes a writable region, and only that part. */
+static void region_mprotect_writable(struct kunit *test)
+{
+	unsigned long addr = mapped_range(test, 0x11);
+
+	KUNIT_ASSERT_EQ(test, test_mprotect(addr + 4 * PAGE_SIZE,
+					    4 * PAGE_SIZE, PROT_READ), 0);
+	expect_mapped(test, GFN0, 4, 0x11);
+	expect_revoked(test, GFN0 + 4, 4);
+	expect_mapped(test, GFN0 + 8, 8, 0x19);
+	/* Read-only now: a writable region cannot map it again... */
+	KUNIT_EXPECT_EQ(test, populate(test, GFN0 + 4, 4), -EACCES);
+	/* ...PROT_NONE revokes too, and writable again maps again. */
+	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 2 * PAGE_SIZE, PROT_NONE), 0);
+	expect_revoked(test, GFN0, 2);
+	KUNIT_ASSERT_EQ(test, test_mprotect(addr, NPAGES << PAGE_SHIFT,
+					    PROT_READ | PROT_WRITE), 0);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
+	expect_mapped(test, GFN0, NPAGES, 0x11);
+}
+
+/* A read-only region keeps its frames through protection changes. */
+static void region_mprotect_read_only(struct kunit *test)
+{
+	unsigned long addr = user_pages(test, 4, PROT_READ | PROT_WRITE);
+
+	tag_pages(test, addr, 4, 0x21);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, 4, GFN0, GPUMEM_MAP_RO, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 4 * PAGE_SIZE, PROT_READ), 0);
+	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 4 * PAGE_SIZE, PROT_NONE), 0);
+	expect_mapped(test, GFN0, 4, 0x21);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).calls, 0);
+}
+
+static void region_mremap_revokes_old_range(struct kunit *test)
+{
+	unsigned long addr = mapped_range(test, 0x31);
+	unsigned long to = user_pages(test, NPAGES, PROT_READ | PROT_WRITE);
+	struct pt_regs regs = {
+		.di = addr, .si = NPAGES << PAGE_SHIFT,
+		.dx = NPAGES << PAGE_SHIFT, .r10 = MREMAP_MAYMOVE | MREMAP_FIXED,
+		.r8 = to,
+	};
+
+	KUNIT_ASSERT_EQ(test, __x64_sys_mremap(&regs), (long)to);
+	expect_revoked(test, GFN0, NPAGES);
+	KUNIT_EXPECT_EQ(test, populate(test, GFN0, 1), -EFAULT);
+}
+
+/* shmem (memfd) backing: punching a hole revokes exactly the hole. */
+static void region_shmem_hole_punch(struct kunit *test)
+{
+	struct file *f = shmem_file_setup("gpumem-test", NPAGES << PAGE_SHIFT,
+					  0);
+	unsigned long addr;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	addr = kunit_vm_mmap(test, f, 0, NPAGES << PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	tag_pages(test, addr, NPAGES, 0x41);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL), 0);
+	expect_mapped(test, GFN0, NPAGES, 0x41);
+
+	shmem_truncate_range(file_inode(f), 4 << PAGE_SHIFT,
+			     (12 << PAGE_SHIFT) - 1);
+	fput(f);
+	expect_mapped(test, GFN0, 4, 0x41);
+	expect_revoked(test, GFN0 + 4, 8);
+	expect_mapped(test, GFN0 + 12, 4, 0x41 + 12);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0 + 4, 8), 0);
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 4), 0);
+	tag_pages(test, addr + 4 * PAGE_SIZE, 8, 0x61);
+	expect_mapped(test, GFN0 + 4, 8, 0x61);
+}
+
+/*
+ * A VM_PFNMAP "GPU BO": while in VRAM its mmap shows BAR frames
+ * (write-combining); on eviction the driver zaps the mmap and later faults
+ * in system pages, as TTM does.
+ */
+struct fake_bo {
+	bool in_vram;
+	struct page *sys[NPAGES];
+};
+
+static vm_fault_t fake_bo_fault(struct vm_fault *vmf)
+{
+	struct fake_bo *bo = vmf->vma->vm_private_data;
+	unsigned long pfn = bo->in_vram ? BAR_PFN + vmf->pgoff :
+			    page_to_pfn(bo->sys[vmf->pgoff]);
+
+	return vmf_insert_pfn_prot(vmf->vma, vmf->address, pfn,
+				   vmf->vma->vm_page_prot);
+}
+
+static const struct vm_operations_struct fake_bo_vm_ops = {
+	.fault = fake_bo_fault,
+};
+
+static int fake_bo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_private_data = file->private_data;
+	vma->vm_ops = &fake_bo_vm_ops;
+	vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	/* Reserves write-combining for the BAR range, as a driver does. */
+	return remap_pfn_range(vma, vma->vm_start, BAR_PFN + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static const struct file_operations fake_bo_fops = {
+	.mmap = fake_bo_mmap,
+};
+
+static void fake_bo_evict(struct kunit *test, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, addr);
+	if (vma) {
+		((struct fake_bo *)vma->vm_private_data)->in_vram = false;
+		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+}
+
+static void region_pfnmap_bar_then_evicted(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	struct fake_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	u32 wc = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+	unsigned long addr;
+	struct file *f;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->in_vram = true;
+	for (i = 0; i < NPAGES; i++) {
+		bo->sys[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, bo->sys[i]);
+		*(u8 *)page_address(bo->sys[i]) = 0x71 + i;
+	}
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, BAR_PFN, NPAGES), 0);
+	f = anon_inode_getfile("gpumem-test-bo", &fake_bo_fops, bo, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	addr = kunit_vm_mmap(test, f, 0, NPAGES << PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fput(f);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+
+	/* In VRAM: MMIO frames of the BAR, write-combining, one extent. */
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL), 0);
+	for (i = 0; i < NPAGES; i++) {
+		struct hvsim_entry e = fe_entry(test, GFN0 + i);
+
+		KUNIT_EXPECT_EQ(test, e.type, HVSIM_P2M_LENT);
+		KUNIT_EXPECT_EQ(test, e.frame, BAR_PFN + i);
+		KUNIT_EXPECT_EQ(test, e.flags, XEN_GPUMEM_EXT_MMIO | wc);
+	}
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).extents, 1);
+
+	/* Evicted: the zap revokes all; populate maps the system pages. */
+	fake_bo_evict(test, addr);
+	expect_revoked(test, GFN0, NPAGES);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
+	for (i = 0; i < NPAGES; i++) {
+		struct hvsim_entry e = fe_entry(test, GFN0 + i);
+
+		KUNIT_EXPECT_EQ(test, e.frame, page_to_pfn(bo->sys[i]));
+		KUNIT_EXPECT_FALSE(test, e.flags & XEN_GPUMEM_EXT_MMIO);
+	}
+	expect_mapped(test, GFN0, NPAGES, 0x71);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, NPAGES << PAGE_SHIFT), 0);
+	expect_revoked(test, GFN0, NPAGES);
+	for (i = 0; i < NPAGES; i++)
+		__free_page(bo->sys[i]);
+}
+
+struct racer {
+	struct mm_struct *mm;
+	unsigned long addr;
+	atomic_t stop;
+	atomic_long_t rounds;
+	struct completion started;
+};
+
+static int racer_fn(void *data)
+{
+	struct racer *rc = data;
+
+	kthread_use_mm(rc->mm);
+	while (!atomic_read(&rc->stop)) {
+		do_madvise(rc->mm, rc->addr, NPAGES << PAGE_SHIFT,
+			   MADV_DONTNEED);
+		if (atomic_long_inc_return(&rc->rounds) == 1)
+			complete(&rc->started);
+		cond_resched();
+	}
+	kthread_unuse_mm(rc->mm);
+	return 0;
+}
+
+/*
+ * Invalidations racing with populate, from another thread of the same mm,
+ * never leave a frontend entry on a page that no longer backs the address.
+ */
+static void region_race_invalidate_vs_populate(struct kunit *test)
+{
+	struct racer rc = { .mm = current->mm };
+	unsigned int phase, i, populated = 0;
+	long overlapped = 0, start;
+	struct task_struct *t;
+	u64 gfn;
+
+	rc.addr = user_pages(test, NPAGES, PROT_READ | PROT_WRITE);
+	KUNIT_ASSERT_EQ(test, map_va(test, rc.addr, NPAGES, GFN0,
+				     GPUMEM_MAP_LAZY, NULL), 0);
+	for (phase = 0; phase < 3; phase++) {
+		atomic_set(&rc.stop, 0);
+		atomic_long_set(&rc.rounds, 0);
+		init_completion(&rc.started);
+		mmget(rc.mm);
+		t = kthread_run(racer_fn, &rc, "gpumem-racer");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		get_task_struct(t);
+		wait_for_completion(&rc.started);
+		start = atomic_long_read(&rc.rounds);
+		/*
+		 * At least 50 populates, overlapping at least 20 rounds; the
+		 * pauses let the racer in (back to back, it starved here).
+		 */
+		for (i = 0; i < 50 || (i < 1000 &&
+				       atomic_long_read(&rc.rounds) < start + 20);
+		     i++) {
+			long r = populate(test, GFN0, NPAGES);
+
+			KUNIT_EXPECT_TRUE(test, !r || r == -EAGAIN);
+			populated += !r;
+			usleep_range(50, 100);
+		}
+		overlapped += atomic_long_read(&rc.rounds) - start;
+		atomic_set(&rc.stop, 1);
+		kthread_stop(t);
+		put_task_struct(t);
+		mmput(rc.mm);
+
+		/* Whatever is still mapped must be the current pages. */
+		tag_pages(test, rc.addr, NPAGES, 0xc0 + 16 * phase);
+		for (gfn = GFN0; gfn < GFN0 + NPAGES; gfn++)
+			if (fe_entry(test, gfn).type == HVSIM_P2M_LENT)
+				KUNIT_EXPECT_EQ(test, fe_byte(test, gfn),
+						(u8)(0xc0 + 16 * phase + gfn -
+						     GFN0));
+	}
+	kunit_info(test, "%u populates succeeded, %ld invalidation rounds during them, %llu revoke calls",
+		   populated, overlapped,
+		   stats(test, XEN_DMOP_gpumem_revoke).calls);
+	KUNIT_EXPECT_GT(test, populated, 0);
+	KUNIT_EXPECT_GT(test, overlapped, 0);
+	KUNIT_EXPECT_GT(test, stats(test, XEN_DMOP_gpumem_revoke).calls, 0);
+}
+
 static struct gpumem_region *fake_region(struct kunit *test, u64 gfn, u64 n)
 {
 	struct gpumem_test_env *env = test->priv;
@@ -651,6 +934,11 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_munmap_edges),
 	KUNIT_CASE(region_dontneed_then_populate),
 	KUNIT_CASE(region_populate_maps_new_memory),
+	KUNIT_CASE(region_mprotect_writable),
+	KUNIT_CASE(region_mprotect_read_only),
+	KUNIT_CASE(region_mremap_revokes_old_range),
+	KUNIT_CASE(region_shmem_hole_punch),
+	KUNIT_CASE(region_pfnmap_bar_then_evicted),
 	KUNIT_CASE(region_lazy_and_populate),
 	KUNIT_CASE(region_populate_spans_regions),
 	KUNIT_CASE(region_unmap),
@@ -663,6 +951,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_read_only),
 	KUNIT_CASE(region_needs_bound_context_and_ops),
 	KUNIT_CASE(region_non_blockable_invalidate),
+	KUNIT_CASE(region_race_invalidate_vs_populate),
 	KUNIT_CASE(region_extent_building),
 	{}
 };

@@ -127,6 +127,25 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_query, max_stolen_pages) != 56);
 	BUILD_BUG_ON(offsetof(struct gpumem_query, reserved) != 64);
 
+	BUILD_BUG_ON(sizeof(struct gpumem_map_va) != 40);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, hva) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, len) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, gfn) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, domid) != 24);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, flags) != 28);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_va, region) != 32);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_populate) != 24);
+	BUILD_BUG_ON(offsetof(struct gpumem_populate, gfn) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_populate, nr_pages) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_populate, domid) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_populate, flags) != 20);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_unmap) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_unmap, region) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_unmap, domid) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_unmap, flags) != 12);
+
 	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) !=
 		     GPUMEM_HV_OP_QUERY);
 	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map) !=

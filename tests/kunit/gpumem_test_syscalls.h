@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Syscalls the KUnit suites need and the kernel has no in-kernel entry
+ * for: their x86-64 entry points, which take the caller's registers.  The
+ * tests are built in (see Kconfig), so these resolve.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#ifndef _XEN_GPUMEM_TEST_SYSCALLS_H
+#define _XEN_GPUMEM_TEST_SYSCALLS_H
+
+struct pt_regs;
+
+long __x64_sys_mprotect(const struct pt_regs *regs);
+long __x64_sys_mremap(const struct pt_regs *regs);
+
+#endif /* _XEN_GPUMEM_TEST_SYSCALLS_H */
