@@ -7,6 +7,7 @@
 #   make check           out-of-tree build at W=1 with sparse, checkpatch
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
+#   make bench           benchmarks of the VA-range path (not part of test)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -15,7 +16,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Debian's 6.12 headers: what `make check` builds against.
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
-.PHONY: all modules clean test check abi-test kunit overlay deps
+.PHONY: all modules clean test check abi-test kunit bench overlay deps
 
 all: modules
 
@@ -33,11 +34,17 @@ deps:
 check: deps
 	scripts/check.sh "$(DEB_KDIR)"
 
-abi-test: deps
+abi-bench: deps
+	scripts/bench.sh
+
+test: deps
 	$(MAKE) -C tests/abi run
 
 kunit: deps
 	scripts/kunit.sh
+
+bench: deps
+	scripts/bench.sh
 
 test: deps
 	scripts/check.sh "$(DEB_KDIR)"

@@ -11,7 +11,6 @@
  */
 
 #include <kunit/test.h>
-#include <linux/anon_inodes.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/file.h>
@@ -669,81 +668,19 @@ static void region_shmem_hole_punch(struct kunit *test)
 	expect_mapped(test, GFN0 + 4, 8, 0x61);
 }
 
-/*
- * A VM_PFNMAP "GPU BO": while in VRAM its mmap shows BAR frames
- * (write-combining); on eviction the driver zaps the mmap and later faults
- * in system pages, as TTM does.
- */
-struct fake_bo {
-	bool in_vram;
-	struct page *sys[NPAGES];
-};
-
-static vm_fault_t fake_bo_fault(struct vm_fault *vmf)
-{
-	struct fake_bo *bo = vmf->vma->vm_private_data;
-	unsigned long pfn = bo->in_vram ? BAR_PFN + vmf->pgoff :
-			    page_to_pfn(bo->sys[vmf->pgoff]);
-
-	return vmf_insert_pfn_prot(vmf->vma, vmf->address, pfn,
-				   vmf->vma->vm_page_prot);
-}
-
-static const struct vm_operations_struct fake_bo_vm_ops = {
-	.fault = fake_bo_fault,
-};
-
-static int fake_bo_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	vma->vm_private_data = file->private_data;
-	vma->vm_ops = &fake_bo_vm_ops;
-	vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-	/* Reserves write-combining for the BAR range, as a driver does. */
-	return remap_pfn_range(vma, vma->vm_start, BAR_PFN + vma->vm_pgoff,
-			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
-}
-
-static const struct file_operations fake_bo_fops = {
-	.mmap = fake_bo_mmap,
-};
-
-static void fake_bo_evict(struct kunit *test, unsigned long addr)
-{
-	struct vm_area_struct *vma;
-
-	mmap_read_lock(current->mm);
-	vma = vma_lookup(current->mm, addr);
-	if (vma) {
-		((struct fake_bo *)vma->vm_private_data)->in_vram = false;
-		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
-	}
-	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_NOT_NULL(test, vma);
-}
-
 static void region_pfnmap_bar_then_evicted(struct kunit *test)
 {
 	struct gpumem_test_env *env = test->priv;
-	struct fake_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
 	u32 wc = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+	struct gpumem_test_bo *bo;
 	unsigned long addr;
-	struct file *f;
 	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, bo);
-	bo->in_vram = true;
-	for (i = 0; i < NPAGES; i++) {
-		bo->sys[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		KUNIT_ASSERT_NOT_NULL(test, bo->sys[i]);
+	bo = gpumem_test_bo_create(test, BAR_PFN, NPAGES, true);
+	for (i = 0; i < NPAGES; i++)
 		*(u8 *)page_address(bo->sys[i]) = 0x71 + i;
-	}
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, BAR_PFN, NPAGES), 0);
-	f = anon_inode_getfile("gpumem-test-bo", &fake_bo_fops, bo, O_RDWR);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
-	addr = kunit_vm_mmap(test, f, 0, NPAGES << PAGE_SHIFT,
-			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	fput(f);
-	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	addr = gpumem_test_bo_mmap(test, bo);
 
 	/* In VRAM: MMIO frames of the BAR, write-combining, one extent. */
 	KUNIT_ASSERT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL), 0);
@@ -757,7 +694,7 @@ static void region_pfnmap_bar_then_evicted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).extents, 1);
 
 	/* Evicted: the zap revokes all; populate maps the system pages. */
-	fake_bo_evict(test, addr);
+	gpumem_test_bo_evict(test, bo, addr);
 	expect_revoked(test, GFN0, NPAGES);
 	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
 	for (i = 0; i < NPAGES; i++) {
@@ -770,8 +707,6 @@ static void region_pfnmap_bar_then_evicted(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, vm_munmap(addr, NPAGES << PAGE_SHIFT), 0);
 	expect_revoked(test, GFN0, NPAGES);
-	for (i = 0; i < NPAGES; i++)
-		__free_page(bo->sys[i]);
 }
 
 struct racer {

@@ -5,6 +5,9 @@
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 
@@ -101,4 +104,121 @@ u64 gpumem_test_entries(struct kunit *test, struct gpumem_test_env *env,
 
 	KUNIT_ASSERT_EQ(test, hvsim_domain_info(env->sim, ENV_FE, &info), 0);
 	return info.entries[type];
+}
+
+static vm_fault_t gpumem_test_bo_fault(struct vm_fault *vmf)
+{
+	struct gpumem_test_bo *bo = vmf->vma->vm_private_data;
+	unsigned long pfn = bo->in_vram ? bo->bar_pfn + vmf->pgoff :
+			    page_to_pfn(bo->sys[vmf->pgoff]);
+
+	return vmf_insert_pfn_prot(vmf->vma, vmf->address, pfn,
+				   vmf->vma->vm_page_prot);
+}
+
+static const struct vm_operations_struct gpumem_test_bo_vm_ops = {
+	.fault = gpumem_test_bo_fault,
+};
+
+static int gpumem_test_bo_mmap_op(struct file *file, struct vm_area_struct *vma)
+{
+	struct gpumem_test_bo *bo = file->private_data;
+
+	vma->vm_private_data = bo;
+	vma->vm_ops = &gpumem_test_bo_vm_ops;
+	vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	/* Reserves write-combining for the BAR range, as a driver does. */
+	return remap_pfn_range(vma, vma->vm_start, bo->bar_pfn + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static const struct file_operations gpumem_test_bo_fops = {
+	.mmap = gpumem_test_bo_mmap_op,
+};
+
+static void gpumem_test_bo_free(void *data)
+{
+	struct gpumem_test_bo *bo = data;
+	unsigned long i;
+
+	for (i = 0; bo->sys && i < bo->npages; i++)
+		if (bo->sys[i])
+			__free_page(bo->sys[i]);
+}
+
+/**
+ * gpumem_test_bo_create() - a BO in "VRAM"
+ * @test: the test; the BO is freed with it.
+ * @bar_pfn: first BAR frame (not RAM).
+ * @npages: size.
+ * @evictable: give it zeroed system pages to be evicted to.
+ *
+ * Return: the BO.
+ */
+struct gpumem_test_bo *gpumem_test_bo_create(struct kunit *test,
+					     unsigned long bar_pfn,
+					     unsigned long npages,
+					     bool evictable)
+{
+	struct gpumem_test_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	unsigned long i;
+
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->in_vram = true;
+	bo->bar_pfn = bar_pfn;
+	bo->npages = npages;
+	if (!evictable)
+		return bo;
+	bo->sys = kunit_kcalloc(test, npages, sizeof(*bo->sys), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bo->sys);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpumem_test_bo_free,
+							bo), 0);
+	for (i = 0; i < npages; i++) {
+		bo->sys[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, bo->sys[i]);
+	}
+	return bo;
+}
+
+/**
+ * gpumem_test_bo_mmap() - map the whole BO into the test's mm
+ * @test: the test.
+ * @bo: the BO.
+ *
+ * Return: the address.
+ */
+unsigned long gpumem_test_bo_mmap(struct kunit *test, struct gpumem_test_bo *bo)
+{
+	struct file *f;
+	unsigned long addr;
+
+	f = anon_inode_getfile("gpumem-test-bo", &gpumem_test_bo_fops, bo,
+			       O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	addr = kunit_vm_mmap(test, f, 0, bo->npages << PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fput(f);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	return addr;
+}
+
+/**
+ * gpumem_test_bo_evict() - move the BO to system memory, zapping its mmap
+ * @test: the test.
+ * @bo: the BO.
+ * @addr: where it is mapped.
+ */
+void gpumem_test_bo_evict(struct kunit *test, struct gpumem_test_bo *bo,
+			  unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, addr);
+	if (vma && bo->sys) {
+		bo->in_vram = false;
+		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
 }

@@ -34,4 +34,30 @@ u64 gpumem_test_calls(struct gpumem_test_env *env, unsigned int op);
 u64 gpumem_test_entries(struct kunit *test, struct gpumem_test_env *env,
 			u32 type);
 
+/**
+ * struct gpumem_test_bo - a VM_PFNMAP "GPU buffer object"
+ * @in_vram: its mmap shows BAR frames (write-combining), else @sys.
+ * @bar_pfn: first BAR frame.
+ * @npages: size.
+ * @sys: its system pages once evicted (NULL if it cannot be).
+ *
+ * Like a TTM BO: eviction zaps the mmap, and the fault handler then
+ * inserts the pages of the new placement.
+ */
+struct gpumem_test_bo {
+	bool in_vram;
+	unsigned long bar_pfn;
+	unsigned long npages;
+	struct page **sys;
+};
+
+struct gpumem_test_bo *gpumem_test_bo_create(struct kunit *test,
+					     unsigned long bar_pfn,
+					     unsigned long npages,
+					     bool evictable);
+unsigned long gpumem_test_bo_mmap(struct kunit *test,
+				  struct gpumem_test_bo *bo);
+void gpumem_test_bo_evict(struct kunit *test, struct gpumem_test_bo *bo,
+			  unsigned long addr);
+
 #endif /* _XEN_GPUMEM_TEST_ENV_H */

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make bench: build a KUnit kernel without debug options (own cached build
+# directory) and run only the xen_gpumem_bench suite under QEMU; print its
+# figures.  Timings under TCG are emulated: read them as ratios within one
+# run, and the counts (hypercalls, extents, bytes) as exact.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
+build=$cache/bench-build
+src=$("$top/scripts/linux-tree.sh")
+"$top/scripts/overlay.sh" "$src"
+rsync -c "$top/tests/kunit/bench.kunitconfig" "$src/drivers/xen/gpumem/bench.kunitconfig"
+
+cd "$src"
+./tools/testing/kunit/kunit.py run --arch=x86_64 \
+	--kunitconfig=drivers/xen/gpumem/bench.kunitconfig \
+	--build_dir="$build" --jobs="$(nproc)" --timeout=3000 \
+	--qemu_args="-m 3072 -smp 2" 'xen_gpumem_bench' > "$cache/bench.out" 2>&1 ||
+	{ tail -40 "$cache/bench.out" >&2; echo "bench: FAIL" >&2; exit 1; }
+grep -o 'bench: .*' "$build/test.log" | sed 's/^bench: /  /'
+grep -E 'Testing complete' "$cache/bench.out" | tail -1

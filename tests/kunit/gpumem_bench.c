@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Benchmarks of the VA-range path, run by `make bench` (never by
+ * `make test`).  They print figures, each beside its baseline from the same
+ * run; they assert only that the operations succeeded, never a time.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#include <kunit/test.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem_test_env.h"
+
+#define FE		ENV_FE
+#define GFN0		0x100000ul	/* 4 GiB: 2 MiB-aligned */
+#define BAR_PFN		0x800000ul	/* 32 GiB: 2 MiB-aligned, no RAM */
+#define GIB_PAGES	(1ul << (30 - PAGE_SHIFT))
+#define MIB_PAGES	(1ul << (20 - PAGE_SHIFT))
+
+static const struct gpumem_limits bench_limits = {
+	.max_extents = 256,
+	.max_regions = 200000,
+	.max_pages = 1ul << 20,
+	.max_stolen_pages = 0,
+};
+
+static int bench_init(struct kunit *test)
+{
+	struct gpumem_test_env *env = kunit_kzalloc(test, sizeof(*env),
+						    GFP_KERNEL);
+	struct gpumem_bind b = { .domid = FE };
+
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	test->priv = env;
+	gpumem_test_env_init(test, env, &bench_limits, GFN0 + GIB_PAGES);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
+						&b, sizeof(b)), 0);
+	return 0;
+}
+
+static void bench_exit(struct kunit *test)
+{
+	gpumem_test_env_fini(test->priv);
+}
+
+static long map_va(struct kunit *test, unsigned long addr, u64 n, u64 gfn,
+		   u32 flags)
+{
+	struct gpumem_map_va a = {
+		.hva = addr, .len = n << PAGE_SHIFT, .gfn = gfn, .domid = FE,
+		.flags = flags,
+	};
+
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_MAP_VA, &a,
+				 sizeof(a));
+}
+
+static long populate(struct kunit *test, u64 gfn, u64 n)
+{
+	struct gpumem_populate a = { .gfn = gfn, .nr_pages = n, .domid = FE };
+
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_POPULATE, &a,
+				 sizeof(a));
+}
+
+static unsigned long populated_pages(struct kunit *test, unsigned long n)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, n << PAGE_SHIFT,
+					   PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE |
+					   MAP_POPULATE, 0);
+
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	return addr;
+}
+
+static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
+{
+	struct gpumem_test_env *env = test->priv;
+	struct hvsim_op_stats st;
+
+	hvsim_op_stats(env->sim, op, &st);
+	return st;
+}
+
+/* a / b as "x.yy". */
+static void ratio(char *buf, size_t len, u64 a, u64 b)
+{
+	u64 r = b ? div64_u64(a * 100, b) : 0;
+
+	snprintf(buf, len, "%llu.%02llu", r / 100, r % 100);
+}
+
+/*
+ * Map 1 GiB of populated anonymous memory through MAP_VA against pinning it
+ * the VFIO way; then munmap it against munmapping 1 GiB nobody mapped.
+ */
+static void bench_map_1g_vs_pin(struct kunit *test)
+{
+	unsigned long n = GIB_PAGES, addr, base;
+	struct hvsim_op_stats map, rev;
+	u64 t_pin, t_map, t_unmapped, t_mapped;
+	struct page **pages;
+	char r1[16], r2[16];
+	long pinned;
+	ktime_t t;
+
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+
+	base = populated_pages(test, n);
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, vm_munmap(base, n << PAGE_SHIFT), 0);
+	t_unmapped = ktime_to_ns(ktime_sub(ktime_get(), t));
+
+	addr = populated_pages(test, n);
+	t = ktime_get();
+	pinned = pin_user_pages_fast(addr, n, FOLL_WRITE | FOLL_LONGTERM,
+				     pages);
+	t_pin = ktime_to_ns(ktime_sub(ktime_get(), t));
+	KUNIT_ASSERT_EQ(test, pinned, (long)n);
+	unpin_user_pages(pages, pinned);
+	kvfree(pages);
+
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, n, GFN0, 0), 0);
+	t_map = ktime_to_ns(ktime_sub(ktime_get(), t));
+	map = stats(test, XEN_DMOP_gpumem_map);
+
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, n << PAGE_SHIFT), 0);
+	t_mapped = ktime_to_ns(ktime_sub(ktime_get(), t));
+	rev = stats(test, XEN_DMOP_gpumem_revoke);
+
+	ratio(r1, sizeof(r1), t_map, t_pin);
+	ratio(r2, sizeof(r2), t_mapped, t_unmapped);
+	kunit_info(test, "bench: map 1 GiB anon: MAP_VA %llu ns/page, pin_user_pages_fast(FOLL_LONGTERM) %llu ns/page, ratio %s\n",
+		   div64_u64(t_map, n), div64_u64(t_pin, n), r1);
+	kunit_info(test, "bench: munmap 1 GiB: mapped into the frontend %llu ns/page, not mapped %llu ns/page, ratio %s\n",
+		   div64_u64(t_mapped, n), div64_u64(t_unmapped, n), r2);
+	kunit_info(test, "bench: 4 KiB-fragmented anon source: %llu MAP extents in %llu calls for 1024 MiB (%llu.%02llu extents/MiB, %llu.%02llu calls/MiB); revoke: %llu extents in %llu calls\n",
+		   map.extents, map.calls, map.extents / 1024,
+		   map.extents % 1024 * 100 / 1024, map.calls / 1024,
+		   map.calls % 1024 * 100 / 1024, rev.extents, rev.calls);
+}
+
+/* A 2 MiB-aligned contiguous source: one extent per 2 MiB. */
+static void bench_contiguous_source(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long n = 64 * MIB_PAGES, addr;
+	struct gpumem_test_bo *bo;
+	struct hvsim_op_stats map, rev;
+
+	bo = gpumem_test_bo_create(test, BAR_PFN, n, false);
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, BAR_PFN, n), 0);
+	addr = gpumem_test_bo_mmap(test, bo);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, n, GFN0, 0), 0);
+	map = stats(test, XEN_DMOP_gpumem_map);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, n << PAGE_SHIFT), 0);
+	rev = stats(test, XEN_DMOP_gpumem_revoke);
+	kunit_info(test, "bench: 2 MiB-contiguous source (BAR, 64 MiB): %llu MAP extents in %llu calls (%llu.%02llu extents/MiB); revoke: %llu extents in %llu calls\n",
+		   map.extents, map.calls, map.extents / 64,
+		   map.extents % 64 * 100 / 64, rev.extents, rev.calls);
+}
+
+/*
+ * Invalidation and populate cost per page with @nr one-page regions in one
+ * context: 1000 MADV_DONTNEED (each revokes one page), then 1000 populates.
+ */
+static void bench_regions(struct kunit *test, unsigned long nr, u64 *t_inv,
+			  u64 *t_pop)
+{
+	unsigned long addr = populated_pages(test, nr), i, step = nr / 1000;
+	u64 inv = 0, pop = 0;
+	ktime_t t;
+
+	for (i = 0; i < nr; i++)
+		KUNIT_ASSERT_EQ(test, map_va(test, addr + (i << PAGE_SHIFT), 1,
+					     GFN0 + i, 0), 0);
+	for (i = 0; i < nr; i += step) {
+		t = ktime_get();
+		KUNIT_ASSERT_EQ(test, do_madvise(current->mm,
+						 addr + (i << PAGE_SHIFT),
+						 PAGE_SIZE, MADV_DONTNEED), 0);
+		inv += ktime_to_ns(ktime_sub(ktime_get(), t));
+		t = ktime_get();
+		KUNIT_ASSERT_EQ(test, populate(test, GFN0 + i, 1), 0);
+		pop += ktime_to_ns(ktime_sub(ktime_get(), t));
+	}
+	*t_inv = div64_u64(inv, nr / step);
+	*t_pop = div64_u64(pop, nr / step);
+}
+
+static void bench_invalidate_scaling(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	u64 inv_small, pop_small, inv_big, pop_big;
+	char r1[16], r2[16];
+
+	bench_regions(test, 1000, &inv_small, &pop_small);
+	gpumem_ctx_destroy(env->ctx);
+	env->ctx = gpumem_ctx_create(&env->gdev);
+	KUNIT_ASSERT_NOT_NULL(test, env->ctx);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
+						&(struct gpumem_bind){ .domid = FE },
+						sizeof(struct gpumem_bind)), 0);
+	bench_regions(test, 100000, &inv_big, &pop_big);
+	ratio(r1, sizeof(r1), inv_big, inv_small);
+	ratio(r2, sizeof(r2), pop_big, pop_small);
+	kunit_info(test, "bench: invalidate (MADV_DONTNEED of a mapped page): %llu ns with 10^3 regions, %llu ns with 10^5, ratio %s\n",
+		   inv_small, inv_big, r1);
+	kunit_info(test, "bench: populate (region lookup and map of one page): %llu ns with 10^3 regions, %llu ns with 10^5, ratio %s\n",
+		   pop_small, pop_big, r2);
+}
+
+/* Bookkeeping per mapped page: the region and its bitmap. */
+static void bench_bookkeeping(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long n = GIB_PAGES;
+	struct gpumem_region *r;
+	u64 bytes;
+
+	KUNIT_ASSERT_EQ(test, map_va(test, populated_pages(test, n), n, GFN0,
+				     GPUMEM_MAP_LAZY), 0);
+	r = xa_load(&env->ctx->region_ids, 1);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	bytes = ksize(r) + BITS_TO_LONGS(n) * sizeof(long);
+	kunit_info(test, "bench: bookkeeping for a 1 GiB region: %llu bytes, %llu.%03llu bytes per 4 KiB page (region %zu, bitmap %lu); per context %zu bytes + %u revoke extents of %zu\n",
+		   bytes, bytes / n, (bytes % n) * 1000 / n, ksize(r),
+		   BITS_TO_LONGS(n) * sizeof(long), sizeof(*env->ctx),
+		   bench_limits.max_extents,
+		   sizeof(struct xen_dm_op_gpumem_extent));
+}
+
+static struct kunit_case bench_cases[] = {
+	KUNIT_CASE_SLOW(bench_map_1g_vs_pin),
+	KUNIT_CASE_SLOW(bench_contiguous_source),
+	KUNIT_CASE_SLOW(bench_invalidate_scaling),
+	KUNIT_CASE_SLOW(bench_bookkeeping),
+	{}
+};
+
+static struct kunit_suite bench_suite = {
+	.name = "xen_gpumem_bench",
+	.init = bench_init,
+	.exit = bench_exit,
+	.test_cases = bench_cases,
+};
+
+kunit_test_suite(bench_suite);
