@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
 
@@ -668,6 +669,40 @@ static void region_shmem_hole_punch(struct kunit *test)
 	expect_mapped(test, GFN0 + 4, 8, 0x61);
 }
 
+/* The copy of the mm is all the child is for; it must not return. */
+static int fork_child(void *unused)
+{
+	do_exit(0);
+}
+
+/*
+ * fork() write-protects the parent's private pages for copy-on-write
+ * (MMU_NOTIFY_PROTECTION_PAGE): a writable region is revoked, so the
+ * frontend cannot write a page the child shares; populate then maps the
+ * parent's own page again.
+ */
+static void region_fork_cow(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr = mapped_range(test, 0x51);
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED,	/* no CLONE_VM: the mm is copied */
+		.fn = fork_child,
+		.kthread = 1,
+	};
+	u8 v = 0xee, back = 0;
+
+	KUNIT_ASSERT_GT(test, kernel_clone(&args), 0);
+	expect_revoked(test, GFN0, NPAGES);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
+	expect_mapped(test, GFN0, NPAGES, 0x51);
+	KUNIT_ASSERT_EQ(test, hvsim_frontend_access(env->sim, FE, GFN0 + 2, 0,
+						    &v, 1, true), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&back, (void __user *)addr +
+					     2 * PAGE_SIZE, 1), 0);
+	KUNIT_EXPECT_EQ(test, back, 0xee);
+}
+
 static void region_pfnmap_bar_then_evicted(struct kunit *test)
 {
 	struct gpumem_test_env *env = test->priv;
@@ -872,6 +907,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_mprotect_writable),
 	KUNIT_CASE(region_mprotect_read_only),
 	KUNIT_CASE(region_mremap_revokes_old_range),
+	KUNIT_CASE(region_fork_cow),
 	KUNIT_CASE(region_shmem_hole_punch),
 	KUNIT_CASE(region_pfnmap_bar_then_evicted),
 	KUNIT_CASE(region_lazy_and_populate),

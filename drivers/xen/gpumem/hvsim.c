@@ -25,6 +25,7 @@
 #include <linux/bits.h>
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
+#include <linux/ktime.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -438,6 +439,7 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 			  unsigned int *done)
 {
 	struct hvsim *sim = to_hvsim(hv);
+	u64 t0 = ktime_get_ns();
 	struct hvsim_op_stats *st;
 	unsigned int i;
 	int rc = 0;
@@ -471,6 +473,7 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 	spin_lock(&sim->lock);
 	if (rc)
 		st->failures++;
+	st->ns += ktime_get_ns() - t0;
 	spin_unlock(&sim->lock);
 	*done = i;
 	return rc;

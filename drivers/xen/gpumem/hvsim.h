@@ -105,12 +105,15 @@ struct hvsim_domain_info {
  * @extents: extents processed (the failed one included).
  * @frames: frames of the extents applied.
  * @failures: hypercalls that returned an error.
+ * @ns: time spent inside the simulated hypervisor, so that benchmarks can
+ *      tell the module's own cost from the simulation's.
  */
 struct hvsim_op_stats {
 	u64 calls;
 	u64 extents;
 	u64 frames;
 	u64 failures;
+	u64 ns;
 };
 
 struct hvsim *hvsim_create(u64 backend_max_pages);
