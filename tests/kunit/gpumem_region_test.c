@@ -10,6 +10,7 @@
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -828,6 +829,89 @@ static void region_race_invalidate_vs_populate(struct kunit *test)
 	KUNIT_EXPECT_GT(test, stats(test, XEN_DMOP_gpumem_revoke).calls, 0);
 }
 
+static void region_count_refusal(domid_t domid,
+				 const struct xen_dm_op_gpumem_extent *e, int rc)
+{
+	struct gpumem_test_env *env = kunit_get_current_test()->priv;
+
+	env->refused++;
+}
+
+/* A fresh context, bound after the hypervisor was configured. */
+static void rebind(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	struct gpumem_bind b = { .domid = FE };
+
+	gpumem_ctx_destroy(env->ctx);
+	env->ctx = gpumem_ctx_create(&env->gdev);
+	KUNIT_ASSERT_NOT_NULL(test, env->ctx);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
+						&b, sizeof(b)), 0);
+}
+
+/* A hypervisor with 64-frame extents gets no longer ones, MAP or REVOKE. */
+static void region_honours_hypervisor_extent_limit(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	struct gpumem_query q = {};
+	struct gpumem_test_bo *bo;
+	unsigned long addr;
+
+	hvsim_set_max_extent_frames(env->sim, 64);
+	rebind(test);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_QUERY,
+						&q, sizeof(q)), 0);
+	KUNIT_EXPECT_EQ(test, q.max_extent_pages, 64);
+	bo = gpumem_test_bo_create(test, BAR_PFN, 128, false);
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, BAR_PFN, 128), 0);
+	addr = gpumem_test_bo_mmap(test, bo);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, 128, 2048, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).extents, 2);
+	KUNIT_EXPECT_EQ(test, lent(test), 128);
+	kunit_activate_static_stub(test, gpumem_revoke_refused,
+				   region_count_refusal);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, 128 << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).extents, 2);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).failures, 0);
+	KUNIT_EXPECT_EQ(test, env->refused, 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+}
+
+/*
+ * The frontend dies, and its domid goes to a new domain whose RAM sits at
+ * the old GFNs: the context must never touch that domain.
+ */
+static void region_frontend_gone_and_domid_reused(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr = mapped_range(test, 0);
+	u64 maps = stats(test, XEN_DMOP_gpumem_map).calls, revokes;
+
+	KUNIT_ASSERT_EQ(test, hvsim_domain_destroy(env->sim, FE), 0);
+	kunit_activate_static_stub(test, gpumem_revoke_refused,
+				   region_count_refusal);
+	/* The first invalidation learns that the frontend is gone... */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, 4 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE(test, env->ctx->frontend_gone);
+	revokes = stats(test, XEN_DMOP_gpumem_revoke).calls;
+	/* ...then the domid is reused, RAM where the lent GFNs were. */
+	KUNIT_ASSERT_EQ(test, hvsim_domain_create(env->sim, FE, 8192,
+						  GFN0 + NPAGES, 8192), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr + 4 * PAGE_SIZE,
+					(NPAGES - 4) << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).calls,
+			revokes);
+	KUNIT_EXPECT_EQ(test, gpumem_test_entries(test, env, HVSIM_P2M_RAM),
+			GFN0 + NPAGES);
+	KUNIT_EXPECT_EQ(test, populate(test, GFN0, 1), -ESRCH);
+	KUNIT_EXPECT_EQ(test, map_va(test, user_pages(test, 1, PROT_READ |
+						      PROT_WRITE), 1,
+				     GFN0 + NPAGES, 0, NULL), -ESRCH);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).calls, maps);
+	KUNIT_EXPECT_EQ(test, env->refused, 0);
+}
+
 static struct gpumem_region *fake_region(struct kunit *test, u64 gfn, u64 n)
 {
 	struct gpumem_test_env *env = test->priv;
@@ -924,6 +1008,8 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_non_blockable_invalidate),
 	KUNIT_CASE(region_race_invalidate_vs_populate),
 	KUNIT_CASE(region_extent_building),
+	KUNIT_CASE(region_honours_hypervisor_extent_limit),
+	KUNIT_CASE(region_frontend_gone_and_domid_reused),
 	{}
 };
 

@@ -23,6 +23,7 @@ struct gpumem_test_env {
 	struct gpumem_dev gdev;
 	struct gpumem_ctx *ctx;
 	void __user *arg;
+	unsigned int refused;	/* calls of a stubbed gpumem_revoke_refused() */
 };
 
 void gpumem_test_env_init(struct kunit *test, struct gpumem_test_env *env,

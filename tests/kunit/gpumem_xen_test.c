@@ -216,7 +216,14 @@ static void xen_batch_misreported_progress(struct kunit *test)
 	fx->done[0] = 9;	/* more than asked */
 	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
 					      3, 128, &done), -EIO);
-	KUNIT_EXPECT_EQ(test, done, 3);
+	KUNIT_EXPECT_EQ(test, done, 2);
+	fx->nr_calls = 0;
+	fx->rc[0] = -EEXIST;	/* a failure, yet all done */
+	fx->done[0] = 3;
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
+					      3, 128, &done), -EIO);
+	/* Always a valid index of the failed extent. */
+	KUNIT_EXPECT_EQ(test, done, 2);
 }
 
 static void xen_revoke_in_chunks(struct kunit *test)

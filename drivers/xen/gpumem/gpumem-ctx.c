@@ -53,6 +53,7 @@ struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev)
 	ctx->gdev = gdev;
 	ctx->domid = DOMID_INVALID;
 	ctx->max_extents = gdev->limits.max_extents;
+	ctx->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	ctx->regions = RB_ROOT_CACHED;
 	xa_init_flags(&ctx->region_ids, XA_FLAGS_ALLOC1);
 	mutex_init(&ctx->lock);
@@ -110,6 +111,9 @@ static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
 	ctx->hvq = *q;
 	ctx->hvq.ops = ops;
 	ctx->max_extents = min(ctx->max_extents, q->max_extents);
+	/* Every extent the module builds, MAP or REVOKE, honours this. */
+	ctx->max_extent_frames = min(ctx->max_extent_frames,
+				     q->max_extent_frames);
 }
 
 static int gpumem_ioctl_bind(struct gpumem_ctx *ctx,
@@ -163,16 +167,13 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.max_regions = lim->max_regions;
 	q.max_pages = lim->max_pages;
 	q.max_stolen_pages = lim->max_stolen_pages;
-	q.max_extent_pages = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 
 	mutex_lock(&ctx->lock);
 	q.domid = ctx->domid == DOMID_INVALID ? GPUMEM_DOMID_NONE : ctx->domid;
 	q.hv_version = ctx->hvq.version;
 	q.hv_ops = ctx->hvq.ops;
 	q.max_extents = ctx->max_extents;
-	if (ctx->hvq.max_extent_frames)
-		q.max_extent_pages = min(q.max_extent_pages,
-					 ctx->hvq.max_extent_frames);
+	q.max_extent_pages = ctx->max_extent_frames;
 	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map))
 		q.features |= GPUMEM_FEAT_MAP_VA;
 	mutex_unlock(&ctx->lock);

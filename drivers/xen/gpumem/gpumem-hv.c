@@ -49,8 +49,8 @@ const char *gpumem_hv_op_name(unsigned int op)
  * callback.  A hypervisor that claims more progress than it was asked for,
  * or success without full progress, is answered with -EIO.
  *
- * Return: 0 with *@done == @nr, or the first error with *@done the index
- * of the extent that failed; extents before it have been applied.
+ * Return: 0 with *@done == @nr, or the first error with *@done < @nr the
+ * index of the extent that failed; extents before it have been applied.
  */
 int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
@@ -64,11 +64,12 @@ int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		unsigned int call_done = 0;
 
 		rc = hv->ops->batch(hv, domid, op, ext + pos, n, &call_done);
-		if (call_done > n || (!rc && call_done != n)) {
+		/* Success means all done; failure, the index of the failed one. */
+		if (rc ? call_done >= n : call_done != n) {
 			pr_err_ratelimited("hypervisor reported %u of %u extents done (rc %d) for %s on d%u\n",
 					   call_done, n, rc, gpumem_hv_op_name(op),
 					   domid);
-			call_done = min(call_done, n);
+			call_done = min(call_done, n - 1);
 			rc = -EIO;
 		}
 		pos += call_done;
@@ -111,10 +112,12 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_revoke_refused);
  * Safe in an invalidate or move_notify callback: no sleep, no allocation.
  * -ESRCH means the frontend has been destroyed and maps nothing any more;
  * any other error is fatal (gpumem_revoke_refused()).
+ *
+ * Return: 0, or -ESRCH: the caller must never name the domid again.
  */
-void gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
-		      struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-		      unsigned int max_extents)
+int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		     unsigned int max_extents)
 {
 	unsigned int done;
 	int rc;
@@ -123,5 +126,6 @@ void gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
 			     max_extents, &done);
 	if (rc && rc != -ESRCH)
 		gpumem_revoke_refused(domid, &ext[done], rc);
+	return rc == -ESRCH ? rc : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_revoke);

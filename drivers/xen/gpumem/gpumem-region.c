@@ -63,6 +63,21 @@ static bool gpumem_event_needs_revoke(const struct gpumem_region *r,
 	}
 }
 
+/*
+ * Once the frontend is gone its domid may name another domain: its GFNs are
+ * forgotten, never revoked there.
+ */
+static void gpumem_region_revoke_flush(struct gpumem_ctx *ctx,
+				       struct xen_dm_op_gpumem_extent *ext,
+				       unsigned int n)
+{
+	lockdep_assert_held(&ctx->notifier_lock);
+	if (!ctx->frontend_gone &&
+	    gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext, n,
+			     ctx->max_extents) == -ESRCH)
+		WRITE_ONCE(ctx->frontend_gone, true);
+}
+
 /* Revoke the mapped pages among [first, first + nr) of @r. */
 static void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first,
 					u64 nr, int event)
@@ -77,22 +92,20 @@ static void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first,
 	for_each_set_bitrange_from(b, e, r->mapped, first + nr) {
 		for (pos = b; pos < e; pos += len) {
 			len = min_t(unsigned long, e - pos,
-				    XEN_GPUMEM_MAX_EXTENT_FRAMES);
+				    ctx->max_extent_frames);
 			ext[n++] = (struct xen_dm_op_gpumem_extent){
 				.gfn = r->gfns.start + pos, .nr_frames = len,
 			};
 			pages += len;
 			if (n == cap) {
-				gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext,
-						 n, ctx->max_extents);
+				gpumem_region_revoke_flush(ctx, ext, n);
 				total += n;
 				n = 0;
 			}
 		}
 	}
 	if (n)
-		gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext, n,
-				 ctx->max_extents);
+		gpumem_region_revoke_flush(ctx, ext, n);
 	total += n;
 	if (!total)
 		return;
@@ -161,6 +174,7 @@ gpumem_map_extents(const struct gpumem_region *r, u64 first, u64 n,
 		}
 		if (cur && cur->frame + cur->nr_frames == f[i].frame &&
 		    cur->flags == flags &&
+		    cur->nr_frames < r->ctx->max_extent_frames &&
 		    gfn % XEN_GPUMEM_MAX_EXTENT_FRAMES) {
 			cur->nr_frames++;
 			continue;
@@ -213,16 +227,21 @@ static int gpumem_region_fill_chunk(struct gpumem_region *r,
 	}
 
 	nr_ext = gpumem_map_extents(r, first, n, buf->frames, buf->ext);
-	rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid, XEN_DMOP_gpumem_map,
-			     buf->ext, nr_ext, ctx->max_extents, &done);
-	if (rc) {
+	rc = -ESRCH;
+	done = 0;
+	if (!ctx->frontend_gone)
+		rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid,
+				     XEN_DMOP_gpumem_map, buf->ext, nr_ext,
+				     ctx->max_extents, &done);
+	if (rc == -ESRCH) {
+		WRITE_ONCE(ctx->frontend_gone, true);
+	} else if (rc) {
 		/* Take back what this call mapped; earlier mappings stay. */
 		for (i = 0; i < done; i++) {
 			buf->ext[i].frame = 0;
 			buf->ext[i].flags = 0;
 		}
-		gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, buf->ext, done,
-				 ctx->max_extents);
+		gpumem_region_revoke_flush(ctx, buf->ext, done);
 	} else {
 		for (i = 0; i < nr_ext; i++)
 			bitmap_set(r->mapped, buf->ext[i].gfn - r->gfns.start,
@@ -250,9 +269,12 @@ static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
 	rc = -EFAULT;
 	if (!mmget_not_zero(mm))
 		goto out;
-	for (pos = first, rc = 0; !rc && pos < first + nr; pos += chunk)
+	for (pos = first, rc = 0; !rc && pos < first + nr; pos += chunk) {
 		rc = gpumem_region_fill_chunk(r, mm, pos,
 					      min(chunk, first + nr - pos), &buf);
+		/* A 4 GiB region is 256 chunks: let others run between. */
+		cond_resched();
+	}
 	mmput(mm);
 out:
 	kvfree(buf.ext);
@@ -311,6 +333,11 @@ int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 	struct gpumem_region *r;
 	int rc = -ENOMEM;
 
+	/* Cheap refusals before allocating; exact checks are under locks. */
+	if (nr_pages > lim->max_pages)
+		return -E2BIG;
+	if (READ_ONCE(ctx->frontend_gone))
+		return -ESRCH;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
@@ -338,8 +365,10 @@ int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
 				     r->gfns.last))
 		goto err_unlock;
-	rc = xa_alloc(&ctx->region_ids, &r->id, r, xa_limit_32b, GFP_KERNEL);
-	if (rc)
+	/* Cyclic: an id given out is not soon given to another region. */
+	rc = xa_alloc_cyclic(&ctx->region_ids, &r->id, r, xa_limit_32b,
+			     &ctx->next_region_id, GFP_KERNEL);
+	if (rc < 0)
 		goto err_unlock;
 	interval_tree_insert(&r->gfns, &ctx->regions);
 	ctx->nr_pages += nr_pages;
@@ -382,6 +411,9 @@ int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
 	struct interval_tree_node *it;
 	int rc = 0;
 
+	/* Only ever goes from false to true: a stale false is caught later. */
+	if (READ_ONCE(ctx->frontend_gone))
+		return -ESRCH;
 	mutex_lock(&ctx->lock);
 	/* Regions do not overlap and come in GFN order: look for a gap. */
 	for (it = interval_tree_iter_first(&ctx->regions, gfn, last);

@@ -63,10 +63,17 @@ static int gpumem_va_pfnmap(struct mm_struct *mm, struct vm_area_struct *vma,
 		}
 		if (write && !args.writable) {
 			follow_pfnmap_end(&args);
-			return -EACCES;
+			if (!(vma->vm_flags & VM_WRITE))
+				return -EACCES;
+			/* Write-notify: let the driver make it writable. */
+			rc = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE,
+					      &unlocked);
+			return rc ? rc : -EAGAIN;
 		}
 		out->frame = args.pfn;
-		out->flags = gpumem_pgprot_cache(args.pgprot);
+		/* A PMD/PUD leaf keeps PAT at the large-page bit position. */
+		out->flags = gpumem_pgprot_cache(args.ptep ? args.pgprot :
+						 pgprot_large_2_4k(args.pgprot));
 		if (!gpumem_pfn_is_ram(args.pfn))
 			out->flags |= XEN_GPUMEM_EXT_MMIO;
 		follow_pfnmap_end(&args);

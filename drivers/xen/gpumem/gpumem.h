@@ -89,6 +89,13 @@ struct gpumem_dev {
  *       zero while unbound or when the hypervisor lacks the ops.
  * @max_extents: extents per hypercall: the smaller of the module's and the
  *               hypervisor's limit.
+ * @max_extent_frames: frames per extent: the smaller of the ABI's 512 and
+ *                     the hypervisor's limit (@notifier_lock to change).
+ * @frontend_gone: the hypervisor answered -ESRCH: the frontend is destroyed,
+ *                 nothing of it maps anything, and its domid may be reused
+ *                 by another domain, so no op may name it again
+ *                 (@notifier_lock).
+ * @next_region_id: for cyclic region ids (@lock).
  * @regions: regions by frontend GFN range (@lock).
  * @region_ids: regions by id (@lock).
  * @nr_pages: pages in all regions (@lock).
@@ -105,6 +112,9 @@ struct gpumem_ctx {
 	domid_t domid;
 	struct xen_dm_op_gpumem_query hvq;
 	unsigned int max_extents;
+	unsigned int max_extent_frames;
+	bool frontend_gone;
+	u32 next_region_id;
 	struct rb_root_cached regions;
 	struct xarray region_ids;
 	u64 nr_pages;
@@ -173,9 +183,9 @@ const char *gpumem_hv_op_name(unsigned int op);
 int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
 		    unsigned int max_extents, unsigned int *done);
-void gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
-		      struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-		      unsigned int max_extents);
+int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
+		     unsigned int max_extents);
 void gpumem_revoke_refused(domid_t domid,
 			   const struct xen_dm_op_gpumem_extent *ext, int rc);
 

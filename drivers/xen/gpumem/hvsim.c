@@ -73,6 +73,7 @@ struct hvsim {
 	struct gpumem_hv hv;
 	spinlock_t lock;	/* the hypervisor lock: all state below */
 	u32 ops;
+	u32 max_extent_frames;
 	/* doms[0] is the backend; it has no p2m array of its own. */
 	struct hvsim_domain *doms[HVSIM_MAX_DOMAINS];
 	struct xarray frames;		/* PFN -> struct hvsim_frame */
@@ -203,13 +204,13 @@ static void hvsim_unlend(struct hvsim *sim, struct hvsim_domain *d, u64 gfn,
 	}
 }
 
-static int hvsim_check_extent(struct hvsim_domain *d, unsigned int op,
+static int hvsim_check_extent(struct hvsim *sim, struct hvsim_domain *d,
+			      unsigned int op,
 			      const struct xen_dm_op_gpumem_extent *e)
 {
 	u64 end;
 
-	if (e->pad || !e->nr_frames ||
-	    e->nr_frames > XEN_GPUMEM_MAX_EXTENT_FRAMES)
+	if (e->pad || !e->nr_frames || e->nr_frames > sim->max_extent_frames)
 		return -EINVAL;
 	if (check_add_overflow(e->gfn, (u64)e->nr_frames, &end) ||
 	    end > d->nr_gfns)
@@ -414,7 +415,7 @@ static int hvsim_apply(struct hvsim *sim, domid_t domid, unsigned int op,
 
 	rc = hvsim_target(sim, domid, &d);
 	if (!rc)
-		rc = hvsim_check_extent(d, op, e);
+		rc = hvsim_check_extent(sim, d, op, e);
 	if (rc)
 		return rc;
 	switch (op) {
@@ -497,7 +498,7 @@ static int hvsim_hv_query(struct gpumem_hv *hv, domid_t domid,
 			.version = XEN_GPUMEM_INTERFACE_VERSION,
 			.ops = sim->ops,
 			.max_extents = HVSIM_MAX_EXTENTS,
-			.max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES,
+			.max_extent_frames = sim->max_extent_frames,
 		};
 	else
 		st->failures++;
@@ -540,6 +541,7 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	sim->hv.ops = &hvsim_hv_ops;
 	sim->hv.backend = GPUMEM_BACKEND_HVSIM;
 	sim->ops = HVSIM_ALL_OPS;
+	sim->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	spin_lock_init(&sim->lock);
 	xa_init(&sim->frames);
 	xa_init(&sim->backend_lent);
@@ -795,6 +797,21 @@ void hvsim_set_ops(struct hvsim *sim, u32 ops)
 	spin_unlock(&sim->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hvsim_set_ops);
+
+/**
+ * hvsim_set_max_extent_frames() - model a hypervisor with smaller extents
+ * @sim: the simulator.
+ * @frames: 1 .. XEN_GPUMEM_MAX_EXTENT_FRAMES, reported by QUERY and
+ *          enforced (-EINVAL) by every batched op.
+ */
+void hvsim_set_max_extent_frames(struct hvsim *sim, u32 frames)
+{
+	spin_lock(&sim->lock);
+	sim->max_extent_frames = clamp_t(u32, frames, 1,
+					 XEN_GPUMEM_MAX_EXTENT_FRAMES);
+	spin_unlock(&sim->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(hvsim_set_max_extent_frames);
 
 /**
  * hvsim_set_max_pages() - change a frontend's page limit (Xen's max_mem)

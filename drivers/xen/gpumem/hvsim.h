@@ -128,6 +128,7 @@ int hvsim_domain_create(struct hvsim *sim, domid_t domid, u64 nr_gfns,
 int hvsim_domain_destroy(struct hvsim *sim, domid_t domid);
 int hvsim_iomem_permit(struct hvsim *sim, u64 first, u64 nr);
 void hvsim_set_ops(struct hvsim *sim, u32 ops);
+void hvsim_set_max_extent_frames(struct hvsim *sim, u32 frames);
 int hvsim_set_max_pages(struct hvsim *sim, domid_t domid, u64 max_pages);
 int hvsim_set_entry(struct hvsim *sim, domid_t domid, u64 gfn, u32 type,
 		    u64 frame);

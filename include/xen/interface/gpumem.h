@@ -147,8 +147,20 @@ struct xen_dm_op_gpumem {
  * Terms: "backend" is the calling domain, "frontend" the dm_op target.  A
  * "lent" frontend entry is one created by MAP or left by STEAL: a p2m type of
  * its own that the frontend cannot grant, cannot have foreign-mapped, cannot
- * pass as a hypercall buffer (hypercalls targeting the frontend treat the GFN
- * as if it were not populated), and that is never in the frontend's IOMMU.
+ * pass as a hypercall buffer (hypercalls that read or write through the GFN
+ * treat it as if it were not populated), and that is never in the frontend's
+ * IOMMU.  The frontend's own memory operations (populate_physmap,
+ * decrease_reservation, add_to_physmap, remove_from_physmap and the like)
+ * must refuse a lent GFN rather than replace or remove it: only the backend
+ * changes lent entries, so a REVOKE can never find its entry replaced and
+ * fail because of anything the frontend did.
+ *
+ * Domain identity: ops name the frontend by domid only.  A backend must stop
+ * naming a domid once any op has answered -ESRCH for it, because Xen may
+ * give the number to a new domain.  (A domain generation in the ABI would
+ * close the remaining window, a frontend destroyed and its domid reused
+ * before the backend issued any op; a later interface version should add
+ * one.)
  *
  * XEN_DMOP_gpumem_query
  *   Fills struct xen_dm_op_gpumem_query.  Never changes state.
