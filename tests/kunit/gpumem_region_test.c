@@ -570,17 +570,17 @@ static void region_non_blockable_invalidate(struct kunit *test)
 		.mm = current->mm, .start = addr, .end = addr + PAGE_SIZE,
 		.event = MMU_NOTIFY_CLEAR, .flags = 0,	/* not blockable */
 	};
+	struct mmu_interval_notifier *mn;
 	unsigned long seq;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
-	seq = READ_ONCE(r->notifier.invalidate_seq);
+	mn = &r->va.notifier;
+	seq = READ_ONCE(mn->invalidate_seq);
 	mutex_lock(&env->ctx->notifier_lock);
-	KUNIT_EXPECT_FALSE(test, r->notifier.ops->invalidate(&r->notifier,
-							     &range, seq));
+	KUNIT_EXPECT_FALSE(test, mn->ops->invalidate(mn, &range, seq));
 	mutex_unlock(&env->ctx->notifier_lock);
 	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
-	KUNIT_EXPECT_TRUE(test, r->notifier.ops->invalidate(&r->notifier,
-							    &range, seq));
+	KUNIT_EXPECT_TRUE(test, mn->ops->invalidate(mn, &range, seq));
 	expect_revoked(test, GFN0, 1);
 	KUNIT_EXPECT_EQ(test, lent(test), NPAGES - 1);
 }

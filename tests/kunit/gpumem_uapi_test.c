@@ -120,7 +120,8 @@ static void uapi_bind_then_query(struct kunit *test)
 			GPUMEM_HV_OP_RETURN);
 	/* The module's limit is below hvsim's 512. */
 	KUNIT_EXPECT_EQ(test, q.max_extents, uapi_limits.max_extents);
-	KUNIT_EXPECT_EQ(test, q.features, GPUMEM_FEAT_MAP_VA);
+	KUNIT_EXPECT_EQ(test, q.features,
+			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 1);
 }
 

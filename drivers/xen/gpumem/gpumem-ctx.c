@@ -5,10 +5,12 @@
  * Lock order of the module, outermost first:
  *
  *   ctx->lock (mutex: bind latch, the set of regions)
- *     -> mmap_lock of a region's mm (resolving frames)
+ *     -> mmap_lock of a region's mm, or a dmabuf's dma_resv (resolving
+ *        frames)
  *       -> ctx->notifier_lock (mutex: what is mapped; also taken by the
  *          invalidate callbacks, which the core mm calls under mmap_lock,
- *          i_mmap_rwsem or fs_reclaim, so nothing allocates under it)
+ *          i_mmap_rwsem or fs_reclaim, and by move_notify under the
+ *          dma_resv, so nothing allocates under it)
  *         -> the hypervisor backend (hvsim: sim->lock, a leaf spinlock;
  *            Xen: a hypercall, which takes no Linux lock)
  *
@@ -175,7 +177,7 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.max_extents = ctx->max_extents;
 	q.max_extent_pages = ctx->max_extent_frames;
 	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map))
-		q.features |= GPUMEM_FEAT_MAP_VA;
+		q.features |= GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF;
 	mutex_unlock(&ctx->lock);
 
 	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
@@ -218,6 +220,30 @@ static int gpumem_check_gfns(u64 gfn, u64 nr)
 	return 0;
 }
 
+/* What both map ioctls check of a new region, @len already page-aligned. */
+static int gpumem_check_new_region(struct gpumem_ctx *ctx, u32 domid,
+				   u32 flags, u64 gfn, u64 len)
+{
+	int rc = gpumem_ctx_check_map(ctx, domid, flags,
+				      GPUMEM_MAP_RO | GPUMEM_MAP_LAZY);
+
+	if (!rc)
+		rc = gpumem_check_gfns(gfn, len >> PAGE_SHIFT);
+	if (!rc && (len >> PAGE_SHIFT) > U32_MAX)
+		rc = -E2BIG;
+	return rc;
+}
+
+/* Hand a new region's id back; if that fails, the region goes. */
+static int gpumem_put_region_id(struct gpumem_ctx *ctx, u32 id,
+				__u64 __user *uid)
+{
+	if (!put_user(id, uid))
+		return 0;
+	gpumem_region_unmap(ctx, id);
+	return -EFAULT;
+}
+
 static int gpumem_ioctl_map_va(struct gpumem_ctx *ctx,
 			       struct gpumem_map_va __user *ua)
 {
@@ -230,26 +256,37 @@ static int gpumem_ioctl_map_va(struct gpumem_ctx *ctx,
 		return -EFAULT;
 	if (a.region || !PAGE_ALIGNED(a.hva) || !PAGE_ALIGNED(a.len))
 		return -EINVAL;
-	rc = gpumem_ctx_check_map(ctx, a.domid, a.flags,
-				  GPUMEM_MAP_RO | GPUMEM_MAP_LAZY);
-	if (!rc)
-		rc = gpumem_check_gfns(a.gfn, a.len >> PAGE_SHIFT);
+	rc = gpumem_check_new_region(ctx, a.domid, a.flags, a.gfn, a.len);
 	if (rc)
 		return rc;
 	if (check_add_overflow(a.hva, a.len, &end) || end > TASK_SIZE)
 		return -EOVERFLOW;
-	if ((a.len >> PAGE_SHIFT) > U32_MAX)
-		return -E2BIG;
 
 	rc = gpumem_region_create(ctx, a.hva, a.len >> PAGE_SHIFT, a.gfn,
 				  a.flags, &id);
+	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
+}
+
+static int gpumem_ioctl_map_dmabuf(struct gpumem_ctx *ctx,
+				   struct gpumem_map_dmabuf __user *ua)
+{
+	struct gpumem_map_dmabuf a;
+	u32 id;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || a.region || !PAGE_ALIGNED(a.offset) ||
+	    !PAGE_ALIGNED(a.len))
+		return -EINVAL;
+	rc = gpumem_check_new_region(ctx, a.domid, a.flags, a.gfn, a.len);
 	if (rc)
 		return rc;
-	if (put_user(id, &ua->region)) {
-		gpumem_region_unmap(ctx, id);
-		return -EFAULT;
-	}
-	return 0;
+
+	rc = gpumem_dmabuf_region_create(ctx, a.fd, a.offset,
+					 a.len >> PAGE_SHIFT, a.gfn, a.flags,
+					 &id);
+	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
 }
 
 static int gpumem_ioctl_populate(struct gpumem_ctx *ctx,
@@ -300,6 +337,8 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 		return gpumem_ioctl_query(ctx, uarg);
 	case GPUMEM_IOCTL_MAP_VA:
 		return gpumem_ioctl_map_va(ctx, uarg);
+	case GPUMEM_IOCTL_MAP_DMABUF:
+		return gpumem_ioctl_map_dmabuf(ctx, uarg);
 	case GPUMEM_IOCTL_POPULATE:
 		return gpumem_ioctl_populate(ctx, uarg);
 	case GPUMEM_IOCTL_UNMAP:

@@ -15,6 +15,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -134,6 +135,16 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_map_va, domid) != 24);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_va, flags) != 28);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_va, region) != 32);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_map_dmabuf) != 48);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, fd) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, flags) != 4);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, offset) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, len) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, gfn) != 24);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, domid) != 32);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, pad) != 36);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, region) != 40);
 
 	BUILD_BUG_ON(sizeof(struct gpumem_populate) != 24);
 	BUILD_BUG_ON(offsetof(struct gpumem_populate, gfn) != 0);
@@ -263,6 +274,14 @@ static int __init gpumem_init(void)
 		pr_err("cannot register /dev/%s: %d\n", gpumem_miscdev.name, rc);
 		goto err;
 	}
+	/* dmabufs are attached with it: direct DMA, as in a PVH dom0. */
+	rc = dma_coerce_mask_and_coherent(gpumem_miscdev.this_device,
+					  DMA_BIT_MASK(64));
+	if (rc) {
+		misc_deregister(&gpumem_miscdev);
+		goto err;
+	}
+	gpumem_dev.dma_dev = gpumem_miscdev.this_device;
 	pr_info("/dev/%s ready, %s backend\n", gpumem_miscdev.name, backend);
 	return 0;
 

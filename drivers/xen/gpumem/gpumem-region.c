@@ -47,8 +47,6 @@
 
 /* Pages resolved and mapped per pass: 16 MiB. */
 #define GPUMEM_FILL_CHUNK	4096u
-/* trace_gpumem_revoke() event of a revoke the backend asked for. */
-#define GPUMEM_REVOKE_UNMAP	-1
 
 static bool gpumem_event_needs_revoke(const struct gpumem_region *r,
 				      const struct mmu_notifier_range *range)
@@ -78,9 +76,18 @@ static void gpumem_region_revoke_flush(struct gpumem_ctx *ctx,
 		WRITE_ONCE(ctx->frontend_gone, true);
 }
 
-/* Revoke the mapped pages among [first, first + nr) of @r. */
-static void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first,
-					u64 nr, int event)
+/**
+ * gpumem_region_revoke_locked() - revoke the mapped pages of a range
+ * @r: the region.
+ * @first: first page index.
+ * @nr: number of pages.
+ * @event: why, for the tracepoint: an mmu_notifier_event or GPUMEM_REVOKE_*.
+ *
+ * Never sleeps on anything but the hypervisor and never allocates: called
+ * from invalidate and move_notify callbacks.
+ */
+void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
+				 int event)
 {
 	struct gpumem_ctx *ctx = r->ctx;
 	unsigned int cap = ctx->gdev->limits.max_extents, n = 0, total = 0;
@@ -119,9 +126,9 @@ static bool gpumem_region_invalidate(struct mmu_interval_notifier *mn,
 				     unsigned long cur_seq)
 {
 	struct gpumem_region *r = container_of(mn, struct gpumem_region,
-					       notifier);
-	unsigned long r_end = r->hva + (r->nr_pages << PAGE_SHIFT);
-	unsigned long start = max(range->start, r->hva) & PAGE_MASK;
+					       va.notifier);
+	unsigned long r_end = r->va.hva + (r->nr_pages << PAGE_SHIFT);
+	unsigned long start = max(range->start, r->va.hva) & PAGE_MASK;
 	/* MMU_NOTIFY_RELEASE ends at ULONG_MAX: clip before rounding up. */
 	unsigned long end = range->end < r_end ? PAGE_ALIGN(range->end) : r_end;
 	struct gpumem_ctx *ctx = r->ctx;
@@ -132,7 +139,7 @@ static bool gpumem_region_invalidate(struct mmu_interval_notifier *mn,
 		return false;
 	mmu_interval_set_seq(mn, cur_seq);
 	if (start < end && gpumem_event_needs_revoke(r, range))
-		gpumem_region_revoke_locked(r, (start - r->hva) >> PAGE_SHIFT,
+		gpumem_region_revoke_locked(r, (start - r->va.hva) >> PAGE_SHIFT,
 					    (end - start) >> PAGE_SHIFT,
 					    range->event);
 	mutex_unlock(&ctx->notifier_lock);
@@ -195,6 +202,51 @@ struct gpumem_fill_buf {
 	struct xen_dm_op_gpumem_extent *ext;
 };
 
+/**
+ * gpumem_region_commit_locked() - map what resolved frames back, and track it
+ * @r: the region.
+ * @first: first page index.
+ * @n: number of pages.
+ * @frames: what backs each page, current under the caller's protocol.
+ * @ext: room for @n extents.
+ *
+ * MAP in extents of the pages not mapped yet; on success their bits are
+ * set; on failure what this call mapped is revoked again.
+ *
+ * Return: 0, -ESRCH (frontend gone) or the hypercall's error.
+ */
+int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
+				const struct gpumem_frame *frames,
+				struct xen_dm_op_gpumem_extent *ext)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+	unsigned int nr_ext, done = 0, i;
+	int rc = -ESRCH;
+
+	lockdep_assert_held(&ctx->notifier_lock);
+	nr_ext = gpumem_map_extents(r, first, n, frames, ext);
+	if (!ctx->frontend_gone)
+		rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid,
+				     XEN_DMOP_gpumem_map, ext, nr_ext,
+				     ctx->max_extents, &done);
+	if (rc == -ESRCH) {
+		WRITE_ONCE(ctx->frontend_gone, true);
+	} else if (rc) {
+		/* Take back what this call mapped; earlier mappings stay. */
+		for (i = 0; i < done; i++) {
+			ext[i].frame = 0;
+			ext[i].flags = 0;
+		}
+		gpumem_region_revoke_flush(ctx, ext, done);
+	} else {
+		for (i = 0; i < nr_ext; i++)
+			bitmap_set(r->mapped, ext[i].gfn - r->gfns.start,
+				   ext[i].nr_frames);
+	}
+	trace_gpumem_map(ctx->domid, r->gfns.start + first, n, nr_ext, rc);
+	return rc;
+}
+
 /* Map the unmapped pages of [first, first + n) as they are backed now. */
 static int gpumem_region_fill_chunk(struct gpumem_region *r,
 				    struct mm_struct *mm, u64 first, u64 n,
@@ -203,19 +255,18 @@ static int gpumem_region_fill_chunk(struct gpumem_region *r,
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct gpumem_ctx *ctx = r->ctx;
-	unsigned int nr_ext, done, i;
 	unsigned long seq;
 	int rc;
 
 	for (;;) {
-		seq = mmu_interval_read_begin(&r->notifier);
+		seq = mmu_interval_read_begin(&r->va.notifier);
 		mmap_read_lock(mm);
 		rc = gpumem_va_resolve(r, mm, seq, first, n, buf->frames,
 				       buf->pfns);
 		mmap_read_unlock(mm);
 		if (!rc) {
 			mutex_lock(&ctx->notifier_lock);
-			if (!mmu_interval_read_retry(&r->notifier, seq))
+			if (!mmu_interval_read_retry(&r->va.notifier, seq))
 				break;
 			mutex_unlock(&ctx->notifier_lock);
 		} else if (rc != -EBUSY && rc != -EAGAIN) {
@@ -226,56 +277,50 @@ static int gpumem_region_fill_chunk(struct gpumem_region *r,
 		cond_resched();
 	}
 
-	nr_ext = gpumem_map_extents(r, first, n, buf->frames, buf->ext);
-	rc = -ESRCH;
-	done = 0;
-	if (!ctx->frontend_gone)
-		rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid,
-				     XEN_DMOP_gpumem_map, buf->ext, nr_ext,
-				     ctx->max_extents, &done);
-	if (rc == -ESRCH) {
-		WRITE_ONCE(ctx->frontend_gone, true);
-	} else if (rc) {
-		/* Take back what this call mapped; earlier mappings stay. */
-		for (i = 0; i < done; i++) {
-			buf->ext[i].frame = 0;
-			buf->ext[i].flags = 0;
-		}
-		gpumem_region_revoke_flush(ctx, buf->ext, done);
-	} else {
-		for (i = 0; i < nr_ext; i++)
-			bitmap_set(r->mapped, buf->ext[i].gfn - r->gfns.start,
-				   buf->ext[i].nr_frames);
-	}
+	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
 	mutex_unlock(&ctx->notifier_lock);
-	trace_gpumem_map(ctx->domid, r->gfns.start + first, n, nr_ext, rc);
+	return rc;
+}
+
+static int gpumem_region_fill_va(struct gpumem_region *r, u64 first, u64 nr,
+				 u64 chunk, struct gpumem_fill_buf *buf)
+{
+	struct mm_struct *mm = r->va.notifier.mm;
+	u64 pos;
+	int rc = 0;
+
+	/* The address space is gone: its exit revoked everything. */
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	for (pos = first; !rc && pos < first + nr; pos += chunk) {
+		rc = gpumem_region_fill_chunk(r, mm, pos,
+					      min(chunk, first + nr - pos), buf);
+		/* A 4 GiB region is 256 chunks: let others run between. */
+		cond_resched();
+	}
+	mmput(mm);
 	return rc;
 }
 
 static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
 {
-	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK), pos;
-	struct mm_struct *mm = r->notifier.mm;
-	struct gpumem_fill_buf buf;
+	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK);
+	struct gpumem_fill_buf buf = {};
 	int rc = -ENOMEM;
 
 	lockdep_assert_held(&r->ctx->lock);
 	buf.frames = kvmalloc_array(chunk, sizeof(*buf.frames), GFP_KERNEL);
-	buf.pfns = kvmalloc_array(chunk, sizeof(*buf.pfns), GFP_KERNEL);
 	buf.ext = kvmalloc_array(chunk, sizeof(*buf.ext), GFP_KERNEL);
-	if (!buf.frames || !buf.pfns || !buf.ext)
+	if (!r->attach)
+		buf.pfns = kvmalloc_array(chunk, sizeof(*buf.pfns),
+					  GFP_KERNEL);
+	if (!buf.frames || !buf.ext || (!r->attach && !buf.pfns))
 		goto out;
-	/* The address space is gone: its exit revoked everything. */
-	rc = -EFAULT;
-	if (!mmget_not_zero(mm))
-		goto out;
-	for (pos = first, rc = 0; !rc && pos < first + nr; pos += chunk) {
-		rc = gpumem_region_fill_chunk(r, mm, pos,
-					      min(chunk, first + nr - pos), &buf);
-		/* A 4 GiB region is 256 chunks: let others run between. */
-		cond_resched();
-	}
-	mmput(mm);
+	if (r->attach)
+		rc = gpumem_dmabuf_fill(r, first, nr, chunk, buf.frames,
+					buf.ext);
+	else
+		rc = gpumem_region_fill_va(r, first, nr, chunk, &buf);
 out:
 	kvfree(buf.ext);
 	kvfree(buf.pfns);
@@ -294,7 +339,7 @@ static void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
 }
 
 /*
- * Revoke everything, then stop the notifier: in the other order an
+ * Revoke everything, then stop the source: in the other order an
  * invalidation between the two would free pages the frontend still maps.
  * @r must be unlinked, so nothing maps it again meanwhile.
  */
@@ -302,12 +347,114 @@ static void gpumem_region_free(struct gpumem_region *r)
 {
 	struct gpumem_ctx *ctx = r->ctx;
 
-	mutex_lock(&ctx->notifier_lock);
-	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_UNMAP);
-	mutex_unlock(&ctx->notifier_lock);
-	mmu_interval_notifier_remove(&r->notifier);
+	if (r->attach) {
+		gpumem_dmabuf_release(r);
+	} else {
+		mutex_lock(&ctx->notifier_lock);
+		gpumem_region_revoke_locked(r, 0, r->nr_pages,
+					    GPUMEM_REVOKE_UNMAP);
+		mutex_unlock(&ctx->notifier_lock);
+		mmu_interval_notifier_remove(&r->va.notifier);
+	}
+	gpumem_region_free_raw(r);
+}
+
+/**
+ * gpumem_region_alloc() - a region with no source yet
+ * @ctx: the context.
+ * @nr_pages: pages, 1 .. U32_MAX.
+ * @gfn: first frontend GFN.
+ * @flags: GPUMEM_MAP_*.
+ *
+ * Return: the region, ERR_PTR(-E2BIG) beyond max_pages or ERR_PTR(-ESRCH)
+ * once the frontend is gone (cheap refusals before allocating; exact checks
+ * are in gpumem_region_publish()), or ERR_PTR(-ENOMEM).
+ */
+struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx, u64 nr_pages,
+					  u64 gfn, u32 flags)
+{
+	struct gpumem_region *r;
+
+	if (nr_pages > ctx->gdev->limits.max_pages)
+		return ERR_PTR(-E2BIG);
+	if (READ_ONCE(ctx->frontend_gone))
+		return ERR_PTR(-ESRCH);
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->mapped = kvcalloc(BITS_TO_LONGS(nr_pages), sizeof(long), GFP_KERNEL);
+	if (!r->mapped) {
+		kfree(r);
+		return ERR_PTR(-ENOMEM);
+	}
+	r->ctx = ctx;
+	r->nr_pages = nr_pages;
+	r->flags = flags;
+	r->gfns.start = gfn;
+	r->gfns.last = gfn + nr_pages - 1;
+	return r;
+}
+
+/**
+ * gpumem_region_free_raw() - free a region whose source is not set up
+ * @r: the region.
+ */
+void gpumem_region_free_raw(struct gpumem_region *r)
+{
 	kvfree(r->mapped);
 	kfree(r);
+}
+
+/**
+ * gpumem_region_publish() - make a region with its source set up live
+ * @r: the region.
+ * @id: out: its id.
+ *
+ * Checks the context's limits and GFN overlaps, gives the region an id and,
+ * unless GPUMEM_MAP_LAZY, maps every page.  On any error nothing remains
+ * mapped and @r, source included, is freed.
+ *
+ * Return: 0; -E2BIG (max_regions, max_pages), -EEXIST (GFNs overlap a
+ * region), or an error of the map.
+ */
+int gpumem_region_publish(struct gpumem_region *r, u32 *id)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+	const struct gpumem_limits *lim = &ctx->gdev->limits;
+	int rc;
+
+	mutex_lock(&ctx->lock);
+	rc = -E2BIG;
+	if (ctx->nr_regions >= lim->max_regions ||
+	    r->nr_pages > lim->max_pages - ctx->nr_pages)
+		goto err_unlock;
+	rc = -EEXIST;
+	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
+				     r->gfns.last))
+		goto err_unlock;
+	/* Cyclic: an id given out is not soon given to another region. */
+	rc = xa_alloc_cyclic(&ctx->region_ids, &r->id, r, xa_limit_32b,
+			     &ctx->next_region_id, GFP_KERNEL);
+	if (rc < 0)
+		goto err_unlock;
+	interval_tree_insert(&r->gfns, &ctx->regions);
+	ctx->nr_pages += r->nr_pages;
+	ctx->nr_regions++;
+	if (!(r->flags & GPUMEM_MAP_LAZY)) {
+		rc = gpumem_region_fill(r, 0, r->nr_pages);
+		if (rc) {
+			gpumem_region_unlink_locked(ctx, r);
+			goto err_unlock;
+		}
+	}
+	*id = r->id;
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ctx->lock);
+	gpumem_region_free(r);
+	return rc;
 }
 
 /**
@@ -322,76 +469,27 @@ static void gpumem_region_free(struct gpumem_region *r)
  * Unless GPUMEM_MAP_LAZY is given every page is mapped before return; on
  * any error nothing remains mapped and the region does not exist.
  *
- * Return: 0; -E2BIG (max_regions, max_pages), -EEXIST (GFNs overlap a
- * region), -EFAULT (range not mapped), -EACCES (not writable and not
- * GPUMEM_MAP_RO), -EAGAIN, -ENOMEM, or a hypercall error.
+ * Return: 0; as gpumem_region_publish(), or -EFAULT (range not mapped),
+ * -EACCES (not writable and not GPUMEM_MAP_RO), -EAGAIN, -ENOMEM, -ESRCH.
  */
 int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 			 u64 nr_pages, u64 gfn, u32 flags, u32 *id)
 {
-	const struct gpumem_limits *lim = &ctx->gdev->limits;
-	struct gpumem_region *r;
-	int rc = -ENOMEM;
+	struct gpumem_region *r = gpumem_region_alloc(ctx, nr_pages, gfn,
+						      flags);
+	int rc;
 
-	/* Cheap refusals before allocating; exact checks are under locks. */
-	if (nr_pages > lim->max_pages)
-		return -E2BIG;
-	if (READ_ONCE(ctx->frontend_gone))
-		return -ESRCH;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	r->mapped = kvcalloc(BITS_TO_LONGS(nr_pages), sizeof(long), GFP_KERNEL);
-	if (!r->mapped)
-		goto err_free;
-	r->ctx = ctx;
-	r->hva = hva;
-	r->nr_pages = nr_pages;
-	r->flags = flags;
-	r->gfns.start = gfn;
-	r->gfns.last = gfn + nr_pages - 1;
-	rc = mmu_interval_notifier_insert(&r->notifier, current->mm, hva,
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	r->va.hva = hva;
+	rc = mmu_interval_notifier_insert(&r->va.notifier, current->mm, hva,
 					  nr_pages << PAGE_SHIFT,
 					  &gpumem_region_mn_ops);
-	if (rc)
-		goto err_free;
-
-	mutex_lock(&ctx->lock);
-	rc = -E2BIG;
-	if (ctx->nr_regions >= lim->max_regions ||
-	    nr_pages > lim->max_pages - ctx->nr_pages)
-		goto err_unlock;
-	rc = -EEXIST;
-	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
-				     r->gfns.last))
-		goto err_unlock;
-	/* Cyclic: an id given out is not soon given to another region. */
-	rc = xa_alloc_cyclic(&ctx->region_ids, &r->id, r, xa_limit_32b,
-			     &ctx->next_region_id, GFP_KERNEL);
-	if (rc < 0)
-		goto err_unlock;
-	interval_tree_insert(&r->gfns, &ctx->regions);
-	ctx->nr_pages += nr_pages;
-	ctx->nr_regions++;
-	if (!(flags & GPUMEM_MAP_LAZY)) {
-		rc = gpumem_region_fill(r, 0, nr_pages);
-		if (rc) {
-			gpumem_region_unlink_locked(ctx, r);
-			goto err_unlock;
-		}
+	if (rc) {
+		gpumem_region_free_raw(r);
+		return rc;
 	}
-	*id = r->id;
-	mutex_unlock(&ctx->lock);
-	return 0;
-
-err_unlock:
-	mutex_unlock(&ctx->lock);
-	gpumem_region_free(r);
-	return rc;
-err_free:
-	kvfree(r->mapped);
-	kfree(r);
-	return rc;
+	return gpumem_region_publish(r, id);
 }
 
 /**

@@ -34,8 +34,13 @@ static u32 gpumem_pgprot_cache(pgprot_t prot)
 	return XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_UC);
 }
 
-/* RAM is any online page of the backend's memory map; the rest is MMIO. */
-static bool gpumem_pfn_is_ram(unsigned long pfn)
+/**
+ * gpumem_pfn_is_ram() - whether a backend frame is RAM or MMIO
+ * @pfn: the frame.
+ *
+ * Return: true for any online page of the backend's memory map.
+ */
+bool gpumem_pfn_is_ram(unsigned long pfn)
 {
 	return pfn_to_online_page(pfn);
 }
@@ -86,7 +91,7 @@ static int gpumem_va_hmm(struct gpumem_region *r, unsigned long seq,
 			 struct gpumem_frame *out, unsigned long *pfns)
 {
 	struct hmm_range range = {
-		.notifier = &r->notifier,
+		.notifier = &r->va.notifier,
 		.notifier_seq = seq,
 		.start = addr,
 		.end = end,
@@ -129,7 +134,7 @@ int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
 		      unsigned long seq, u64 first, u64 nr,
 		      struct gpumem_frame *frames, unsigned long *scratch)
 {
-	unsigned long addr = r->hva + (first << PAGE_SHIFT);
+	unsigned long addr = r->va.hva + (first << PAGE_SHIFT);
 	unsigned long end = addr + (nr << PAGE_SHIFT);
 	bool write = !(r->flags & GPUMEM_MAP_RO);
 
@@ -143,7 +148,7 @@ int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
 		if (!vma)
 			return -EFAULT;
 		seg_end = min(end, vma->vm_end);
-		out = frames + ((addr - r->hva) >> PAGE_SHIFT) - first;
+		out = frames + ((addr - r->va.hva) >> PAGE_SHIFT) - first;
 		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 			rc = gpumem_va_pfnmap(mm, vma, addr, seg_end, write, out);
 		else

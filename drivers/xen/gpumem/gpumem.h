@@ -18,7 +18,9 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/gpumem.h>
 
+struct dma_buf_attachment;
 struct gpumem_hv;
+struct sg_table;
 struct xen_dm_op_buf;
 
 /**
@@ -73,10 +75,13 @@ struct gpumem_limits {
  * struct gpumem_dev - what the contexts of one device share
  * @hv: the hypervisor backend.
  * @limits: limits, fixed when the device is created.
+ * @dma_dev: the device dmabufs are attached with; its DMA must be a direct
+ *           1:1 map, so that DMA addresses are physical addresses.
  */
 struct gpumem_dev {
 	struct gpumem_hv *hv;
 	struct gpumem_limits limits;
+	struct device *dma_dev;
 };
 
 /**
@@ -124,25 +129,40 @@ struct gpumem_ctx {
 };
 
 /**
- * struct gpumem_region - frontend GFNs backed by a range of a backend mm
+ * struct gpumem_region - frontend GFNs backed by backend memory
  * @gfns: frontend GFNs [start, last], a node of ctx->regions.
- * @notifier: interval notifier on the backing VA range.
  * @ctx: the context.
- * @hva: first backing address.
  * @nr_pages: pages in the region.
  * @id: id given to userspace.
  * @flags: GPUMEM_MAP_*.
  * @mapped: bit per page, set while the frontend maps it (notifier_lock).
+ * @attach: the dmabuf attachment of a dmabuf region, NULL for a VA region.
+ * @va: source of a VA region (MAP_VA).
+ * @va.hva: first backing address.
+ * @va.notifier: interval notifier on the backing range.
+ * @buf: source of a dmabuf region (MAP_DMABUF).
+ * @buf.offset: byte offset of the region in the buffer.
+ * @buf.sgt: the attachment's mapping while the region may use it, NULL
+ *           after move_notify until the next populate (the buffer's resv).
  */
 struct gpumem_region {
 	struct interval_tree_node gfns;
-	struct mmu_interval_notifier notifier;
 	struct gpumem_ctx *ctx;
-	unsigned long hva;
 	u64 nr_pages;
 	u32 id;
 	u32 flags;
 	unsigned long *mapped;
+	struct dma_buf_attachment *attach;
+	union {
+		struct {
+			unsigned long hva;
+			struct mmu_interval_notifier notifier;
+		} va;
+		struct {
+			u64 offset;
+			struct sg_table *sgt;
+		} buf;
+	};
 };
 
 /**
@@ -161,7 +181,20 @@ void gpumem_ctx_destroy(struct gpumem_ctx *ctx);
 long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 		      void __user *uarg);
 
+/* trace_gpumem_revoke() events that are not an mmu_notifier_event. */
+#define GPUMEM_REVOKE_UNMAP	-1	/* UNMAP or close */
+#define GPUMEM_REVOKE_MOVE	-2	/* dmabuf move_notify */
+
 /* gpumem-region.c */
+struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx, u64 nr_pages,
+					  u64 gfn, u32 flags);
+void gpumem_region_free_raw(struct gpumem_region *r);
+int gpumem_region_publish(struct gpumem_region *r, u32 *id);
+int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
+				const struct gpumem_frame *frames,
+				struct xen_dm_op_gpumem_extent *ext);
+void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
+				 int event);
 int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 			 u64 nr_pages, u64 gfn, u32 flags, u32 *id);
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
@@ -173,7 +206,16 @@ unsigned int gpumem_map_extents(const struct gpumem_region *r, u64 first,
 				struct xen_dm_op_gpumem_extent *ext);
 #endif
 
+/* gpumem-dmabuf.c */
+int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
+				u64 nr_pages, u64 gfn, u32 flags, u32 *id);
+int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
+		       struct gpumem_frame *frames,
+		       struct xen_dm_op_gpumem_extent *ext);
+void gpumem_dmabuf_release(struct gpumem_region *r);
+
 /* gpumem-va.c */
+bool gpumem_pfn_is_ram(unsigned long pfn);
 int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
 		      unsigned long seq, u64 first, u64 nr,
 		      struct gpumem_frame *frames, unsigned long *scratch);

@@ -125,6 +125,33 @@ struct gpumem_map_va {
 };
 
 /**
+ * struct gpumem_map_dmabuf - show a range of a dmabuf to the frontend
+ * @fd: IN: the dmabuf.
+ * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY.
+ * @offset: IN: page-aligned byte offset in the buffer.
+ * @len: IN: page-aligned length, not 0.
+ * @gfn: IN: first frontend GFN.
+ * @domid: IN: the bound domain.
+ * @pad: must be 0.
+ * @region: OUT: the region's id, for GPUMEM_IOCTL_UNMAP.
+ *
+ * The module attaches as a dynamic importer and never pins: when the
+ * exporter moves the buffer (move_notify) the GFNs are revoked, and
+ * GPUMEM_IOCTL_POPULATE maps them where the buffer now lives.  The region
+ * keeps its own reference to the buffer until UNMAP or close.
+ */
+struct gpumem_map_dmabuf {
+	__s32 fd;
+	__u32 flags;
+	__u64 offset;
+	__u64 len;
+	__u64 gfn;
+	__u32 domid;
+	__u32 pad;
+	__u64 region;
+};
+
+/**
  * struct gpumem_populate - map what backs a GFN range now
  * @gfn: IN: first frontend GFN.
  * @nr_pages: IN: number of GFNs, not 0.
@@ -155,6 +182,7 @@ struct gpumem_unmap {
 #define GPUMEM_IOCTL_BIND	_IOW(GPUMEM_IOCTL_MAGIC, 0x00, struct gpumem_bind)
 #define GPUMEM_IOCTL_QUERY	_IOWR(GPUMEM_IOCTL_MAGIC, 0x01, struct gpumem_query)
 #define GPUMEM_IOCTL_MAP_VA	_IOWR(GPUMEM_IOCTL_MAGIC, 0x02, struct gpumem_map_va)
+#define GPUMEM_IOCTL_MAP_DMABUF	_IOWR(GPUMEM_IOCTL_MAGIC, 0x03, struct gpumem_map_dmabuf)
 #define GPUMEM_IOCTL_POPULATE	_IOW(GPUMEM_IOCTL_MAGIC, 0x04, struct gpumem_populate)
 #define GPUMEM_IOCTL_UNMAP	_IOW(GPUMEM_IOCTL_MAGIC, 0x05, struct gpumem_unmap)
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: regions sourced from a dmabuf (GPUMEM_IOCTL_MAP_DMABUF).
+ *
+ * The module attaches as a dynamic importer that allows peer-to-peer.
+ * move_notify runs with the buffer's reservation held: it revokes the
+ * region's GFNs, synchronously and from preallocated extents, then drops
+ * the attachment's mapping; the next populate maps the buffer where it now
+ * lives, after waiting for the exporter's kernel fences (its move or clear).
+ * The buffer is never pinned by the module: a pin moves a VRAM BO to system
+ * memory.  A static exporter (no pin/unpin ops) is mapped, and so pinned,
+ * by the dma-buf core for the attachment's whole life; its pages count
+ * against max_pages like every region's, and the region holds its dmabuf
+ * reference until UNMAP or close, whatever userspace does with the fd.
+ *
+ * Frames come from sg_dma_address() through the attach device, whose DMA
+ * must be a direct 1:1 map (a PVH dom0 without an IOMMU in front of dom0),
+ * never from sg_page(), which is NULL for peer-to-peer segments.  Frames
+ * that are not RAM are BAR pages: mapped MMIO and write-combining.
+ *
+ * Lock order: the buffer's dma_resv -> ctx->notifier_lock (see
+ * gpumem-ctx.c); populate takes ctx->lock before the dma_resv.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+static void gpumem_dmabuf_move_notify(struct dma_buf_attachment *attach)
+{
+	struct gpumem_region *r = attach->importer_priv;
+	struct gpumem_ctx *ctx = r->ctx;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	mutex_lock(&ctx->notifier_lock);
+	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_MOVE);
+	mutex_unlock(&ctx->notifier_lock);
+	if (r->buf.sgt) {
+		dma_buf_unmap_attachment(attach, r->buf.sgt, DMA_BIDIRECTIONAL);
+		r->buf.sgt = NULL;
+	}
+}
+
+static const struct dma_buf_attach_ops gpumem_dmabuf_attach_ops = {
+	.allow_peer2peer = true,
+	.move_notify = gpumem_dmabuf_move_notify,
+};
+
+/* Frames of pages [first, first + n) of @r, from the DMA addresses. */
+static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
+				struct gpumem_frame *out)
+{
+	u64 want = r->buf.offset + (first << PAGE_SHIFT), seg_start = 0, k = 0;
+	struct device *dev = r->attach->dev;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	dma_resv_assert_held(r->attach->dmabuf->resv);
+	for_each_sgtable_dma_sg(r->buf.sgt, sg, i) {
+		dma_addr_t addr = sg_dma_address(sg);
+		u64 len = sg_dma_len(sg);
+
+		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
+			return -EIO;
+		for (; k < n && want < seg_start + len; k++, want += PAGE_SIZE) {
+			unsigned long pfn = PHYS_PFN(dma_to_phys(dev, addr +
+						     want - seg_start));
+
+			out[k].frame = pfn;
+			out[k].flags = gpumem_pfn_is_ram(pfn) ?
+				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB) :
+				XEN_GPUMEM_EXT_MMIO |
+				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+		}
+		if (k == n)
+			return 0;
+		seg_start += len;
+	}
+	/* The exporter's mapping is shorter than the buffer. */
+	return -EIO;
+}
+
+/**
+ * gpumem_dmabuf_fill() - map pages of a dmabuf region where they are now
+ * @r: the region.
+ * @first: first page index.
+ * @nr: number of pages.
+ * @chunk: pages per MAP pass; @frames and @ext have room for that many.
+ * @frames: scratch.
+ * @ext: scratch.
+ *
+ * Return: 0, -EINTR, the exporter's error, or as
+ * gpumem_region_commit_locked().
+ */
+int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
+		       struct gpumem_frame *frames,
+		       struct xen_dm_op_gpumem_extent *ext)
+{
+	struct dma_resv *resv = r->attach->dmabuf->resv;
+	struct gpumem_ctx *ctx = r->ctx;
+	struct sg_table *sgt;
+	long wait;
+	u64 pos;
+	int rc;
+
+	lockdep_assert_held(&ctx->lock);
+	rc = dma_resv_lock_interruptible(resv, NULL);
+	if (rc)
+		return rc;
+	if (!r->buf.sgt) {
+		sgt = dma_buf_map_attachment(r->attach, DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt)) {
+			rc = PTR_ERR(sgt);
+			goto out;
+		}
+		r->buf.sgt = sgt;
+	}
+	/* The frontend must not see a buffer whose move is in flight. */
+	wait = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_KERNEL, true,
+				     MAX_SCHEDULE_TIMEOUT);
+	if (wait < 0) {
+		rc = wait;
+		goto out;
+	}
+	for (pos = first; !rc && pos < first + nr; pos += chunk) {
+		u64 n = min(chunk, first + nr - pos);
+
+		rc = gpumem_dmabuf_frames(r, pos, n, frames);
+		if (rc)
+			break;
+		mutex_lock(&ctx->notifier_lock);
+		rc = gpumem_region_commit_locked(r, pos, n, frames, ext);
+		mutex_unlock(&ctx->notifier_lock);
+	}
+out:
+	dma_resv_unlock(resv);
+	return rc;
+}
+
+/**
+ * gpumem_dmabuf_release() - revoke a dmabuf region and let the buffer go
+ * @r: the region, unlinked.
+ */
+void gpumem_dmabuf_release(struct gpumem_region *r)
+{
+	struct dma_buf *dmabuf = r->attach->dmabuf;
+	struct gpumem_ctx *ctx = r->ctx;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	mutex_lock(&ctx->notifier_lock);
+	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_UNMAP);
+	mutex_unlock(&ctx->notifier_lock);
+	if (r->buf.sgt)
+		dma_buf_unmap_attachment(r->attach, r->buf.sgt,
+					 DMA_BIDIRECTIONAL);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_detach(dmabuf, r->attach);
+	dma_buf_put(dmabuf);
+}
+
+/**
+ * gpumem_dmabuf_region_create() - a region backed by a dmabuf
+ * @ctx: a bound context.
+ * @fd: the dmabuf.
+ * @offset: page-aligned byte offset in the buffer.
+ * @nr_pages: pages, 1 .. U32_MAX.
+ * @gfn: first frontend GFN.
+ * @flags: GPUMEM_MAP_*.
+ * @id: out: the region's id.
+ *
+ * Return: 0; -EBADF (not a dmabuf), -ERANGE (past the buffer), the
+ * exporter's attach error, or as gpumem_region_publish().
+ */
+int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
+				u64 nr_pages, u64 gfn, u32 flags, u32 *id)
+{
+	struct gpumem_region *r;
+	struct dma_buf *dmabuf;
+	u64 end;
+	int rc;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return -EBADF;
+	rc = -ERANGE;
+	if (check_add_overflow(offset, nr_pages << PAGE_SHIFT, &end) ||
+	    end > dmabuf->size)
+		goto err_put;
+	r = gpumem_region_alloc(ctx, nr_pages, gfn, flags);
+	if (IS_ERR(r)) {
+		rc = PTR_ERR(r);
+		goto err_put;
+	}
+	r->buf.offset = offset;
+	r->attach = dma_buf_dynamic_attach(dmabuf, ctx->gdev->dma_dev,
+					   &gpumem_dmabuf_attach_ops, r);
+	if (IS_ERR(r->attach)) {
+		rc = PTR_ERR(r->attach);
+		gpumem_region_free_raw(r);
+		goto err_put;
+	}
+	/* From here the region owns the dmabuf reference. */
+	return gpumem_region_publish(r, id);
+
+err_put:
+	dma_buf_put(dmabuf);
+	return rc;
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit: dmabuf regions (MAP_DMABUF) with two fake exporters: a dynamic
+ * one whose buffer lives in a BAR ("VRAM") or in system pages and moves with
+ * move_notify, and a static one.  hvsim's p2m is read after every step.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/scatterlist.h>
+
+#include <uapi/xen/gpumem.h>
+
+#include "gpumem_test_env.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+#define FE		ENV_FE
+#define GFN0		256
+#define NPAGES		16
+#define BAR_PFN		0x800000ul
+
+struct fake_buf {
+	bool in_vram;
+	bool refuse_attach;
+	struct page *sys[NPAGES];
+	unsigned int pins, maps, releases;
+};
+
+static int fake_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *a)
+{
+	struct fake_buf *fb = dmabuf->priv;
+
+	return fb->refuse_attach ? -EPERM : 0;
+}
+
+static int fake_pin(struct dma_buf_attachment *a)
+{
+	((struct fake_buf *)a->dmabuf->priv)->pins++;
+	return 0;
+}
+
+static void fake_unpin(struct dma_buf_attachment *a)
+{
+	((struct fake_buf *)a->dmabuf->priv)->pins--;
+}
+
+/* In VRAM: one segment of BAR addresses, no pages.  Else: system pages. */
+static struct sg_table *fake_map(struct dma_buf_attachment *a,
+				 enum dma_data_direction dir)
+{
+	struct fake_buf *fb = a->dmabuf->priv;
+	struct sg_table *sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!sgt || sg_alloc_table(sgt, fb->in_vram ? 1 : NPAGES, GFP_KERNEL)) {
+		kfree(sgt);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (fb->in_vram) {
+		sg_dma_address(sgt->sgl) = PFN_PHYS(BAR_PFN);
+		sg_dma_len(sgt->sgl) = NPAGES << PAGE_SHIFT;
+	} else {
+		for_each_sgtable_sg(sgt, sg, i) {
+			sg_set_page(sg, fb->sys[i], PAGE_SIZE, 0);
+			sg_dma_address(sg) = page_to_phys(fb->sys[i]);
+			sg_dma_len(sg) = PAGE_SIZE;
+		}
+	}
+	fb->maps++;
+	return sgt;
+}
+
+static void fake_unmap(struct dma_buf_attachment *a, struct sg_table *sgt,
+		       enum dma_data_direction dir)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void fake_release(struct dma_buf *dmabuf)
+{
+	((struct fake_buf *)dmabuf->priv)->releases++;
+}
+
+static const struct dma_buf_ops fake_dynamic_ops = {
+	.attach = fake_attach,
+	.pin = fake_pin,
+	.unpin = fake_unpin,
+	.map_dma_buf = fake_map,
+	.unmap_dma_buf = fake_unmap,
+	.release = fake_release,
+};
+
+static const struct dma_buf_ops fake_static_ops = {
+	.attach = fake_attach,
+	.map_dma_buf = fake_map,
+	.unmap_dma_buf = fake_unmap,
+	.release = fake_release,
+};
+
+struct dmabuf_fixture {
+	struct gpumem_test_env env;
+	struct fake_buf fb;
+	struct dma_buf *dmabuf;
+	int fd;
+};
+
+static void fake_buf_free(void *data)
+{
+	struct fake_buf *fb = data;
+	unsigned int i;
+
+	for (i = 0; i < NPAGES; i++)
+		if (fb->sys[i])
+			__free_page(fb->sys[i]);
+}
+
+/* Export a buffer and install an fd for it; the fd is the test's to close. */
+static void export(struct kunit *test, const struct dma_buf_ops *ops,
+		   bool in_vram)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	unsigned int i;
+
+	fx->fb.in_vram = in_vram;
+	for (i = 0; i < NPAGES; i++) {
+		fx->fb.sys[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, fx->fb.sys[i]);
+		*(u8 *)page_address(fx->fb.sys[i]) = 0x81 + i;
+	}
+	info.ops = ops;
+	info.size = NPAGES << PAGE_SHIFT;
+	info.flags = O_RDWR;
+	info.priv = &fx->fb;
+	fx->dmabuf = dma_buf_export(&info);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->dmabuf));
+	fx->fd = dma_buf_fd(fx->dmabuf, O_CLOEXEC);
+	KUNIT_ASSERT_GE(test, fx->fd, 0);
+}
+
+/* From a kthread the last fput is deferred: wait for it. */
+static void settle(void)
+{
+	flush_delayed_fput();
+}
+
+static void close_buf_fd(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	if (fx->fd >= 0)
+		close_fd(fx->fd);
+	fx->fd = -1;
+	settle();
+}
+
+static int dmabuf_test_init(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	struct gpumem_bind b = { .domid = FE };
+	struct device *dev;
+
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	fx->fd = -1;
+	test->priv = fx;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_buf_free,
+							&fx->fb), 0);
+	dev = kunit_device_register(test, "gpumem-test-dma");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)), 0);
+	gpumem_test_env_init(test, &fx->env, &(struct gpumem_limits){
+		.max_extents = 8, .max_regions = 8, .max_pages = 1024,
+	}, 1024);
+	fx->env.gdev.dma_dev = dev;
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->env.sim, BAR_PFN, NPAGES),
+			0);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_BIND, &b,
+						sizeof(b)), 0);
+	return 0;
+}
+
+static void dmabuf_test_exit(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	close_buf_fd(test);
+	if (fx->env.ctx)
+		gpumem_ctx_destroy(fx->env.ctx);
+	fx->env.ctx = NULL;
+	settle();
+	KUNIT_EXPECT_EQ(test, gpumem_test_entries(test, &fx->env,
+						  HVSIM_P2M_LENT), 0);
+	/* Nothing keeps the buffer once the fd and the context are gone. */
+	if (fx->dmabuf)
+		KUNIT_EXPECT_EQ(test, fx->fb.releases, 1);
+	gpumem_test_env_fini(&fx->env);
+}
+
+static long map_dmabuf(struct kunit *test, int fd, u64 off_pages, u64 n,
+		       u64 gfn, u32 flags, u64 *region)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_map_dmabuf a = {
+		.fd = fd, .flags = flags, .offset = off_pages << PAGE_SHIFT,
+		.len = n << PAGE_SHIFT, .gfn = gfn, .domid = FE,
+	};
+	long rc = gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_MAP_DMABUF,
+				    &a, sizeof(a));
+
+	if (region)
+		*region = a.region;
+	return rc;
+}
+
+static long populate(struct kunit *test, u64 gfn, u64 n)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_populate a = { .gfn = gfn, .nr_pages = n, .domid = FE };
+
+	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_POPULATE, &a,
+				 sizeof(a));
+}
+
+static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct hvsim_entry e;
+
+	KUNIT_ASSERT_EQ(test, hvsim_lookup(fx->env.sim, FE, gfn, &e), 0);
+	return e;
+}
+
+static u64 lent(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	return gpumem_test_entries(test, &fx->env, HVSIM_P2M_LENT);
+}
+
+/* GFNs show BAR frames @first.. as MMIO write-combining. */
+static void expect_bar(struct kunit *test, u64 gfn, u64 n, u64 first)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		struct hvsim_entry e = fe_entry(test, gfn + i);
+
+		KUNIT_EXPECT_EQ(test, e.type, HVSIM_P2M_LENT);
+		KUNIT_EXPECT_EQ(test, e.frame, BAR_PFN + first + i);
+		KUNIT_EXPECT_EQ(test, e.flags, XEN_GPUMEM_EXT_MMIO |
+				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC));
+	}
+}
+
+/* GFNs show the system pages @first.. with their bytes. */
+static void expect_sys(struct kunit *test, u64 gfn, u64 n, u64 first)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	u64 i;
+	u8 v;
+
+	for (i = 0; i < n; i++) {
+		struct hvsim_entry e = fe_entry(test, gfn + i);
+
+		KUNIT_EXPECT_EQ(test, e.type, HVSIM_P2M_LENT);
+		KUNIT_EXPECT_EQ(test, e.frame,
+				page_to_pfn(fx->fb.sys[first + i]));
+		KUNIT_EXPECT_FALSE(test, e.flags & XEN_GPUMEM_EXT_MMIO);
+		KUNIT_ASSERT_EQ(test, hvsim_frontend_access(fx->env.sim, FE,
+							    gfn + i, 0, &v, 1,
+							    false), 0);
+		KUNIT_EXPECT_EQ(test, v, (u8)(0x81 + first + i));
+	}
+}
+
+/* VRAM BO mapped as BAR frames; moved to system memory; populate. */
+static void dmabuf_vram_moved_to_system(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct hvsim_op_stats st;
+
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), 0);
+	expect_bar(test, GFN0, NPAGES, 0);
+	hvsim_op_stats(fx->env.sim, XEN_DMOP_gpumem_map, &st);
+	KUNIT_EXPECT_EQ(test, st.extents, 1);
+	/* A dynamic exporter is never pinned by the importer. */
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 0);
+
+	dma_resv_lock(fx->dmabuf->resv, NULL);
+	fx->fb.in_vram = false;
+	dma_buf_move_notify(fx->dmabuf);
+	dma_resv_unlock(fx->dmabuf->resv);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fe_entry(test, GFN0).type, HVSIM_P2M_HOLE);
+
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
+	expect_sys(test, GFN0, NPAGES, 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.maps, 2);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 0);
+}
+
+static void dmabuf_offset_into_buffer(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 4, 4, GFN0, 0, NULL), 0);
+	expect_bar(test, GFN0, 4, 4);
+	KUNIT_EXPECT_EQ(test, lent(test), 4);
+	dma_resv_lock(fx->dmabuf->resv, NULL);
+	fx->fb.in_vram = false;
+	dma_buf_move_notify(fx->dmabuf);
+	dma_resv_unlock(fx->dmabuf->resv);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0 + 1, 2), 0);
+	expect_sys(test, GFN0 + 1, 2, 5);
+	KUNIT_EXPECT_EQ(test, lent(test), 2);
+}
+
+static void dmabuf_lazy(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	export(test, &fake_dynamic_ops, false);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0,
+					 GPUMEM_MAP_LAZY, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.maps, 0);
+	KUNIT_ASSERT_EQ(test, populate(test, GFN0 + 8, 8), 0);
+	expect_sys(test, GFN0 + 8, 8, 8);
+	KUNIT_EXPECT_EQ(test, lent(test), 8);
+}
+
+/* A static exporter: mapped for the attachment's life, fd closable. */
+static void dmabuf_static_exporter(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_unmap u = { .domid = FE };
+
+	export(test, &fake_static_ops, false);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 &u.region), 0);
+	expect_sys(test, GFN0, NPAGES, 0);
+	close_buf_fd(test);
+	/* The region keeps its reference: still mapped, not released. */
+	KUNIT_EXPECT_EQ(test, fx->fb.releases, 0);
+	expect_sys(test, GFN0, NPAGES, 0);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_UNMAP, &u,
+						sizeof(u)), 0);
+	settle();
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.releases, 1);
+}
+
+static void dmabuf_close_context_with_import(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), 0);
+	close_buf_fd(test);
+	KUNIT_EXPECT_EQ(test, fx->fb.releases, 0);
+	gpumem_ctx_destroy(fx->env.ctx);
+	fx->env.ctx = NULL;
+	settle();
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.releases, 1);
+}
+
+/* An fd that is not a dmabuf. */
+static const struct file_operations notbuf_fops;
+
+static void dmabuf_bad_input(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_map_dmabuf a;
+	int notbuf;
+
+	export(test, &fake_dynamic_ops, true);
+	notbuf = anon_inode_getfd("gpumem-test-notbuf", &notbuf_fops, NULL,
+				  O_RDWR);
+	KUNIT_ASSERT_GE(test, notbuf, 0);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, -1, 0, 1, GFN0, 0, NULL), -EBADF);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, notbuf, 0, 1, GFN0, 0, NULL),
+			-EBADF);
+	close_fd(notbuf);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 8, NPAGES, GFN0, 0,
+					 NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, (U64_MAX >> PAGE_SHIFT),
+					 2, GFN0, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, 0, GFN0, 0, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, 1, GFN0, 1u << 5,
+					 NULL), -EINVAL);
+	a = (struct gpumem_map_dmabuf){
+		.fd = fx->fd, .offset = 100, .len = PAGE_SIZE, .gfn = GFN0,
+		.domid = FE,
+	};
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_MAP_DMABUF, &a,
+						sizeof(a)), -EINVAL);
+	a.offset = 0;
+	a.pad = 1;
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_MAP_DMABUF, &a,
+						sizeof(a)), -EINVAL);
+	fx->fb.refuse_attach = true;
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, 1, GFN0, 0, NULL),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.maps, 0);
+}
+
+static struct kunit_case dmabuf_cases[] = {
+	KUNIT_CASE(dmabuf_vram_moved_to_system),
+	KUNIT_CASE(dmabuf_offset_into_buffer),
+	KUNIT_CASE(dmabuf_lazy),
+	KUNIT_CASE(dmabuf_static_exporter),
+	KUNIT_CASE(dmabuf_close_context_with_import),
+	KUNIT_CASE(dmabuf_bad_input),
+	{}
+};
+
+static struct kunit_suite dmabuf_suite = {
+	.name = "xen_gpumem_dmabuf",
+	.init = dmabuf_test_init,
+	.exit = dmabuf_test_exit,
+	.test_cases = dmabuf_cases,
+};
+
+kunit_test_suite(dmabuf_suite);
