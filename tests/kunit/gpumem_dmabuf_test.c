@@ -27,9 +27,13 @@ MODULE_IMPORT_NS(DMA_BUF);
 #define GFN0		256
 #define NPAGES		16
 #define BAR_PFN		0x800000ul
+/* A large VRAM buffer, in uneven segments, spanning two 4096-page chunks. */
+#define BIG_PAGES	8192
+static const unsigned int big_segs[] = { 1000, 5000, 2192 };
 
 struct fake_buf {
 	bool in_vram;
+	bool big;
 	bool refuse_attach;
 	struct page *sys[NPAGES];
 	unsigned int pins, maps, releases;
@@ -62,11 +66,20 @@ static struct sg_table *fake_map(struct dma_buf_attachment *a,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!sgt || sg_alloc_table(sgt, fb->in_vram ? 1 : NPAGES, GFP_KERNEL)) {
+	if (!sgt || sg_alloc_table(sgt, fb->big ? ARRAY_SIZE(big_segs) :
+				   fb->in_vram ? 1 : NPAGES, GFP_KERNEL)) {
 		kfree(sgt);
 		return ERR_PTR(-ENOMEM);
 	}
-	if (fb->in_vram) {
+	if (fb->big) {
+		unsigned long pfn = BAR_PFN;
+
+		for_each_sgtable_sg(sgt, sg, i) {
+			sg_dma_address(sg) = PFN_PHYS(pfn);
+			sg_dma_len(sg) = big_segs[i] << PAGE_SHIFT;
+			pfn += big_segs[i];
+		}
+	} else if (fb->in_vram) {
 		sg_dma_address(sgt->sgl) = PFN_PHYS(BAR_PFN);
 		sg_dma_len(sgt->sgl) = NPAGES << PAGE_SHIFT;
 	} else {
@@ -140,7 +153,7 @@ static void export(struct kunit *test, const struct dma_buf_ops *ops,
 		*(u8 *)page_address(fx->fb.sys[i]) = 0x81 + i;
 	}
 	info.ops = ops;
-	info.size = NPAGES << PAGE_SHIFT;
+	info.size = (fx->fb.big ? BIG_PAGES : NPAGES) << PAGE_SHIFT;
 	info.flags = O_RDWR;
 	info.priv = &fx->fb;
 	fx->dmabuf = dma_buf_export(&info);
@@ -181,11 +194,11 @@ static int dmabuf_test_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
 							   DMA_BIT_MASK(64)), 0);
 	gpumem_test_env_init(test, &fx->env, &(struct gpumem_limits){
-		.max_extents = 8, .max_regions = 8, .max_pages = 1024,
-	}, 1024);
+		.max_extents = 8, .max_regions = 8, .max_pages = 2 * BIG_PAGES,
+	}, 2 * BIG_PAGES);
 	fx->env.gdev.dma_dev = dev;
-	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->env.sim, BAR_PFN, NPAGES),
-			0);
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->env.sim, BAR_PFN,
+						 BIG_PAGES), 0);
 	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
 						GPUMEM_IOCTL_BIND, &b,
 						sizeof(b)), 0);
@@ -314,6 +327,30 @@ static void dmabuf_vram_moved_to_system(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fx->fb.pins, 0);
 }
 
+/* Segments and 4096-page chunks that do not line up: one walk, no gap. */
+static void dmabuf_large_multi_segment(struct kunit *test)
+{
+	static const u64 probe[] = {
+		0, 999, 1000, 4095, 4096, 5999, 6000, BIG_PAGES - 1,
+	};
+	struct dmabuf_fixture *fx = test->priv;
+	struct hvsim_op_stats st;
+	unsigned int i;
+
+	fx->fb.big = true;
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, BIG_PAGES, 512, 0,
+					 NULL), 0);
+	KUNIT_EXPECT_EQ(test, lent(test), BIG_PAGES);
+	for (i = 0; i < ARRAY_SIZE(probe); i++)
+		KUNIT_EXPECT_EQ(test, fe_entry(test, 512 + probe[i]).frame,
+				BAR_PFN + probe[i]);
+	/* Contiguous and 2 MiB-aligned: one extent per 512 frames. */
+	hvsim_op_stats(fx->env.sim, XEN_DMOP_gpumem_map, &st);
+	KUNIT_EXPECT_EQ(test, st.extents, BIG_PAGES / 512);
+	KUNIT_EXPECT_EQ(test, st.frames, BIG_PAGES);
+}
+
 static void dmabuf_offset_into_buffer(struct kunit *test)
 {
 	struct dmabuf_fixture *fx = test->priv;
@@ -430,6 +467,7 @@ static void dmabuf_bad_input(struct kunit *test)
 
 static struct kunit_case dmabuf_cases[] = {
 	KUNIT_CASE(dmabuf_vram_moved_to_system),
+	KUNIT_CASE(dmabuf_large_multi_segment),
 	KUNIT_CASE(dmabuf_offset_into_buffer),
 	KUNIT_CASE(dmabuf_lazy),
 	KUNIT_CASE(dmabuf_static_exporter),

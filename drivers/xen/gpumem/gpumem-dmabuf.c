@@ -38,19 +38,31 @@
 
 MODULE_IMPORT_NS(DMA_BUF);
 
-static void gpumem_dmabuf_move_notify(struct dma_buf_attachment *attach)
+/*
+ * Revoke every GFN of @r, then drop the attachment's mapping.  Clearing
+ * buf.sgt under the resv is what keeps a later move_notify, which can come
+ * until dma_buf_detach(), from unmapping it twice.
+ */
+static void gpumem_dmabuf_revoke_unmap_locked(struct gpumem_region *r,
+					      int event)
 {
-	struct gpumem_region *r = attach->importer_priv;
 	struct gpumem_ctx *ctx = r->ctx;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
+	dma_resv_assert_held(r->attach->dmabuf->resv);
 	mutex_lock(&ctx->notifier_lock);
-	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_MOVE);
+	gpumem_region_revoke_locked(r, 0, r->nr_pages, event);
 	mutex_unlock(&ctx->notifier_lock);
 	if (r->buf.sgt) {
-		dma_buf_unmap_attachment(attach, r->buf.sgt, DMA_BIDIRECTIONAL);
+		dma_buf_unmap_attachment(r->attach, r->buf.sgt,
+					 DMA_BIDIRECTIONAL);
 		r->buf.sgt = NULL;
 	}
+}
+
+static void gpumem_dmabuf_move_notify(struct dma_buf_attachment *attach)
+{
+	gpumem_dmabuf_revoke_unmap_locked(attach->importer_priv,
+					  GPUMEM_REVOKE_MOVE);
 }
 
 static const struct dma_buf_attach_ops gpumem_dmabuf_attach_ops = {
@@ -58,26 +70,46 @@ static const struct dma_buf_attach_ops gpumem_dmabuf_attach_ops = {
 	.move_notify = gpumem_dmabuf_move_notify,
 };
 
-/* Frames of pages [first, first + n) of @r, from the DMA addresses. */
+/* Where a walk of the attachment's DMA segments stands. */
+struct gpumem_sg_cursor {
+	struct scatterlist *sg;		/* current segment, NULL before the first */
+	unsigned int left;		/* segments after it */
+	u64 seg_start;			/* its byte offset in the buffer */
+};
+
+/*
+ * Frames of pages [first, first + n) of @r, from the DMA addresses.  The
+ * cursor carries the walk over from the previous, lower, chunk, so a large
+ * buffer costs one pass over its segments.
+ */
 static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
+				struct gpumem_sg_cursor *cur,
 				struct gpumem_frame *out)
 {
-	u64 want = r->buf.offset + (first << PAGE_SHIFT), seg_start = 0, k = 0;
+	u64 want = r->buf.offset + (first << PAGE_SHIFT), k = 0;
 	struct device *dev = r->attach->dev;
-	struct scatterlist *sg;
-	unsigned int i;
 
 	dma_resv_assert_held(r->attach->dmabuf->resv);
-	for_each_sgtable_dma_sg(r->buf.sgt, sg, i) {
-		dma_addr_t addr = sg_dma_address(sg);
-		u64 len = sg_dma_len(sg);
+	if (!cur->sg) {
+		cur->sg = r->buf.sgt->sgl;
+		cur->left = r->buf.sgt->nents;
+		cur->seg_start = 0;
+	}
+	for (; cur->left; cur->seg_start += sg_dma_len(cur->sg),
+	     cur->sg = sg_next(cur->sg), cur->left--) {
+		dma_addr_t addr = sg_dma_address(cur->sg);
+		u64 len = sg_dma_len(cur->sg);
 
 		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
 			return -EIO;
-		for (; k < n && want < seg_start + len; k++, want += PAGE_SIZE) {
-			unsigned long pfn = PHYS_PFN(dma_to_phys(dev, addr +
-						     want - seg_start));
+		for (; k < n && want < cur->seg_start + len;
+		     k++, want += PAGE_SIZE) {
+			unsigned long pfn;
 
+			if (want < cur->seg_start)
+				return -EIO;
+			pfn = PHYS_PFN(dma_to_phys(dev, addr + want -
+						   cur->seg_start));
 			out[k].frame = pfn;
 			out[k].flags = gpumem_pfn_is_ram(pfn) ?
 				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB) :
@@ -86,7 +118,6 @@ static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
 		}
 		if (k == n)
 			return 0;
-		seg_start += len;
 	}
 	/* The exporter's mapping is shorter than the buffer. */
 	return -EIO;
@@ -109,6 +140,7 @@ int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 		       struct xen_dm_op_gpumem_extent *ext)
 {
 	struct dma_resv *resv = r->attach->dmabuf->resv;
+	struct gpumem_sg_cursor cur = {};
 	struct gpumem_ctx *ctx = r->ctx;
 	struct sg_table *sgt;
 	long wait;
@@ -137,12 +169,13 @@ int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 	for (pos = first; !rc && pos < first + nr; pos += chunk) {
 		u64 n = min(chunk, first + nr - pos);
 
-		rc = gpumem_dmabuf_frames(r, pos, n, frames);
+		rc = gpumem_dmabuf_frames(r, pos, n, &cur, frames);
 		if (rc)
 			break;
 		mutex_lock(&ctx->notifier_lock);
 		rc = gpumem_region_commit_locked(r, pos, n, frames, ext);
 		mutex_unlock(&ctx->notifier_lock);
+		cond_resched();
 	}
 out:
 	dma_resv_unlock(resv);
@@ -156,15 +189,9 @@ out:
 void gpumem_dmabuf_release(struct gpumem_region *r)
 {
 	struct dma_buf *dmabuf = r->attach->dmabuf;
-	struct gpumem_ctx *ctx = r->ctx;
 
 	dma_resv_lock(dmabuf->resv, NULL);
-	mutex_lock(&ctx->notifier_lock);
-	gpumem_region_revoke_locked(r, 0, r->nr_pages, GPUMEM_REVOKE_UNMAP);
-	mutex_unlock(&ctx->notifier_lock);
-	if (r->buf.sgt)
-		dma_buf_unmap_attachment(r->attach, r->buf.sgt,
-					 DMA_BIDIRECTIONAL);
+	gpumem_dmabuf_revoke_unmap_locked(r, GPUMEM_REVOKE_UNMAP);
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_detach(dmabuf, r->attach);
 	dma_buf_put(dmabuf);
@@ -180,8 +207,10 @@ void gpumem_dmabuf_release(struct gpumem_region *r)
  * @flags: GPUMEM_MAP_*.
  * @id: out: the region's id.
  *
- * Return: 0; -EBADF (not a dmabuf), -ERANGE (past the buffer), the
- * exporter's attach error, or as gpumem_region_publish().
+ * Return: 0; -EBADF (not a dmabuf), -ERANGE (past the buffer),
+ * -EOPNOTSUPP (a dynamic exporter on a kernel without
+ * CONFIG_DMABUF_MOVE_NOTIFY), -ENODEV (device not ready), the exporter's
+ * attach error, or as gpumem_region_publish().
  */
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 				u64 nr_pages, u64 gfn, u32 flags, u32 *id)
@@ -191,9 +220,20 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 	u64 end;
 	int rc;
 
+	/* Set once, right after /dev/xen/gpumem appears. */
+	if (!READ_ONCE(ctx->gdev->dma_dev))
+		return -ENODEV;
 	dmabuf = dma_buf_get(fd);
 	if (IS_ERR(dmabuf))
 		return -EBADF;
+	/*
+	 * Without move notification the core pins a dynamic exporter's buffer
+	 * for as long as it is mapped: a VRAM BO would move to system memory,
+	 * and userspace would choose how much stays pinned.
+	 */
+	rc = -EOPNOTSUPP;
+	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && dma_buf_is_dynamic(dmabuf))
+		goto err_put;
 	rc = -ERANGE;
 	if (check_add_overflow(offset, nr_pages << PAGE_SHIFT, &end) ||
 	    end > dmabuf->size)

@@ -281,7 +281,7 @@ static int __init gpumem_init(void)
 		misc_deregister(&gpumem_miscdev);
 		goto err;
 	}
-	gpumem_dev.dma_dev = gpumem_miscdev.this_device;
+	WRITE_ONCE(gpumem_dev.dma_dev, gpumem_miscdev.this_device);
 	pr_info("/dev/%s ready, %s backend\n", gpumem_miscdev.name, backend);
 	return 0;
 
