@@ -241,19 +241,15 @@ static long map_dmabuf(struct kunit *test, int fd, u64 off_pages, u64 n,
 static long populate(struct kunit *test, u64 gfn, u64 n)
 {
 	struct dmabuf_fixture *fx = test->priv;
-	struct gpumem_populate a = { .gfn = gfn, .nr_pages = n, .domid = FE };
 
-	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_POPULATE, &a,
-				 sizeof(a));
+	return gpumem_test_populate(test, &fx->env, gfn, n);
 }
 
 static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
 {
 	struct dmabuf_fixture *fx = test->priv;
-	struct hvsim_entry e;
 
-	KUNIT_ASSERT_EQ(test, hvsim_lookup(fx->env.sim, FE, gfn, &e), 0);
-	return e;
+	return gpumem_test_entry(test, &fx->env, gfn);
 }
 
 static u64 lent(struct kunit *test)

@@ -11,6 +11,8 @@
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 
+#include <uapi/xen/gpumem.h>
+
 #include "gpumem_test_env.h"
 
 /**
@@ -72,6 +74,43 @@ long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
 	rc = gpumem_ctx_ioctl(env->ctx, cmd, env->arg);
 	KUNIT_ASSERT_EQ(test, copy_from_user(arg, env->arg, size), 0);
 	return rc;
+}
+
+/**
+ * gpumem_test_populate() - GPUMEM_IOCTL_POPULATE of the bound frontend
+ * @test: the test.
+ * @env: the environment.
+ * @gfn: first GFN.
+ * @n: number of GFNs.
+ *
+ * Return: what the ioctl returned.
+ */
+long gpumem_test_populate(struct kunit *test, struct gpumem_test_env *env,
+			  u64 gfn, u64 n)
+{
+	struct gpumem_populate a = {
+		.gfn = gfn, .nr_pages = n, .domid = ENV_FE,
+	};
+
+	return gpumem_test_ioctl(test, env, GPUMEM_IOCTL_POPULATE, &a,
+				 sizeof(a));
+}
+
+/**
+ * gpumem_test_entry() - the bound frontend's p2m entry at a GFN
+ * @test: the test.
+ * @env: the environment.
+ * @gfn: the GFN.
+ *
+ * Return: the entry.
+ */
+struct hvsim_entry gpumem_test_entry(struct kunit *test,
+				     struct gpumem_test_env *env, u64 gfn)
+{
+	struct hvsim_entry e;
+
+	KUNIT_ASSERT_EQ(test, hvsim_lookup(env->sim, ENV_FE, gfn, &e), 0);
+	return e;
 }
 
 /**

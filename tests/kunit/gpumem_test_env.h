@@ -32,6 +32,10 @@ void gpumem_test_env_fini(struct gpumem_test_env *env);
 long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
 		       unsigned int cmd, void *arg, size_t size);
 u64 gpumem_test_calls(struct gpumem_test_env *env, unsigned int op);
+long gpumem_test_populate(struct kunit *test, struct gpumem_test_env *env,
+			  u64 gfn, u64 n);
+struct hvsim_entry gpumem_test_entry(struct kunit *test,
+				     struct gpumem_test_env *env, u64 gfn);
 u64 gpumem_test_entries(struct kunit *test, struct gpumem_test_env *env,
 			u32 type);
 
