@@ -17,6 +17,11 @@
 #include <linux/file.h>
 #include <linux/scatterlist.h>
 
+#include <drm/drm_drv.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_kunit_helpers.h>
+#include <drm/drm_prime.h>
+
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem_test_env.h"
@@ -189,7 +194,7 @@ static int dmabuf_test_init(struct kunit *test)
 	test->priv = fx;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_buf_free,
 							&fx->fb), 0);
-	dev = kunit_device_register(test, "gpumem-test-dma");
+	dev = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
 	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
 							   DMA_BIT_MASK(64)), 0);
@@ -400,6 +405,71 @@ static void dmabuf_static_exporter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fx->fb.releases, 1);
 }
 
+/* drm_gem_prime_export() needs the driver's fops (for their owner). */
+static const struct file_operations gem_test_fops = {
+	.owner = THIS_MODULE,
+};
+
+static const struct drm_driver gem_test_driver = {
+	.driver_features = DRIVER_GEM,
+	.fops = &gem_test_fops,
+	.name = "gpumem-test",
+};
+
+/*
+ * A real static exporter: a GEM shmem object exported through
+ * drm_gem_prime_export(), the path vgem and every GEM-shmem-helper driver
+ * take.  The core maps it at attach time; the region keeps it after its fd
+ * is closed.
+ */
+static void dmabuf_gem_shmem_exporter(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_unmap u = { .domid = FE };
+	struct drm_gem_shmem_object *shmem;
+	struct dma_buf *dmabuf;
+	struct drm_device *drm;
+	unsigned int i;
+	u8 v;
+
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test,
+							      fx->env.gdev.dma_dev,
+							      sizeof(*drm), 0,
+							      &gem_test_driver);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(drm));
+	shmem = drm_gem_shmem_create(drm, NPAGES << PAGE_SHIFT);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(shmem));
+	dmabuf = drm_gem_prime_export(&shmem->base, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	fx->fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	KUNIT_ASSERT_GE(test, fx->fd, 0);
+
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 &u.region), 0);
+	KUNIT_ASSERT_NOT_NULL(test, shmem->pages);
+	for (i = 0; i < NPAGES; i++) {
+		struct hvsim_entry e = fe_entry(test, GFN0 + i);
+
+		KUNIT_EXPECT_EQ(test, e.type, HVSIM_P2M_LENT);
+		KUNIT_EXPECT_EQ(test, e.frame, page_to_pfn(shmem->pages[i]));
+		KUNIT_EXPECT_FALSE(test, e.flags & XEN_GPUMEM_EXT_MMIO);
+	}
+	/* The frontend writes; the object's page has it. */
+	v = 0x5e;
+	KUNIT_ASSERT_EQ(test, hvsim_frontend_access(fx->env.sim, FE, GFN0 + 3,
+						    9, &v, 1, true), 0);
+	KUNIT_EXPECT_EQ(test, ((u8 *)page_address(shmem->pages[3]))[9], 0x5e);
+
+	close_buf_fd(test);
+	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_UNMAP, &u,
+						sizeof(u)), 0);
+	settle();
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	drm_gem_object_put(&shmem->base);
+}
+
 static void dmabuf_close_context_with_import(struct kunit *test)
 {
 	struct dmabuf_fixture *fx = test->priv;
@@ -467,6 +537,7 @@ static struct kunit_case dmabuf_cases[] = {
 	KUNIT_CASE(dmabuf_offset_into_buffer),
 	KUNIT_CASE(dmabuf_lazy),
 	KUNIT_CASE(dmabuf_static_exporter),
+	KUNIT_CASE(dmabuf_gem_shmem_exporter),
 	KUNIT_CASE(dmabuf_close_context_with_import),
 	KUNIT_CASE(dmabuf_bad_input),
 	{}
