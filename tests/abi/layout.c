@@ -29,7 +29,7 @@ int main(void)
 	S(gpumem_map_dmabuf); F(gpumem_map_dmabuf, fd);
 	F(gpumem_map_dmabuf, flags); F(gpumem_map_dmabuf, offset);
 	F(gpumem_map_dmabuf, len); F(gpumem_map_dmabuf, gfn);
-	F(gpumem_map_dmabuf, domid); F(gpumem_map_dmabuf, pad);
+	F(gpumem_map_dmabuf, domid); F(gpumem_map_dmabuf, attach_sbdf);
 	F(gpumem_map_dmabuf, region);
 	S(gpumem_populate); F(gpumem_populate, gfn);
 	F(gpumem_populate, nr_pages); F(gpumem_populate, domid);

@@ -14,6 +14,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fdtable.h>
+#include <linux/pci.h>
 #include <linux/file.h>
 #include <linux/scatterlist.h>
 
@@ -40,6 +41,8 @@ struct fake_buf {
 	bool in_vram;
 	bool big;
 	bool refuse_attach;
+	struct device *attach_dev;	/* what the last attach came with */
+	bool peer2peer;
 	struct page *sys[NPAGES];
 	unsigned int pins, maps, releases;
 };
@@ -48,6 +51,8 @@ static int fake_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *a)
 {
 	struct fake_buf *fb = dmabuf->priv;
 
+	fb->attach_dev = a->dev;
+	fb->peer2peer = a->peer2peer;
 	return fb->refuse_attach ? -EPERM : 0;
 }
 
@@ -489,6 +494,35 @@ static void dmabuf_close_context_with_import(struct kunit *test)
 /* An fd that is not a dmabuf. */
 static const struct file_operations notbuf_fops;
 
+/*
+ * Attach with a PCI device the device model names (the exporting GPU, on
+ * real hardware), so a P2P-aware exporter can hand out BAR addresses.
+ */
+static void dmabuf_pci_attach(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct pci_dev *pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, NULL);
+	struct gpumem_map_dmabuf a = {
+		.flags = GPUMEM_MAP_PCI_ATTACH, .len = NPAGES << PAGE_SHIFT,
+		.gfn = GFN0, .domid = FE,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	a.attach_sbdf = GPUMEM_PCI_SBDF(pci_domain_nr(pdev->bus),
+					pdev->bus->number,
+					PCI_SLOT(pdev->devfn),
+					PCI_FUNC(pdev->devfn));
+	export(test, &fake_dynamic_ops, true);
+	a.fd = fx->fd;
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_MAP_DMABUF, &a,
+						sizeof(a)), 0);
+	KUNIT_EXPECT_PTR_EQ(test, fx->fb.attach_dev, &pdev->dev);
+	KUNIT_EXPECT_TRUE(test, fx->fb.peer2peer);
+	expect_bar(test, GFN0, NPAGES, 0);
+	pci_dev_put(pdev);
+}
+
 static void dmabuf_bad_input(struct kunit *test)
 {
 	struct dmabuf_fixture *fx = test->priv;
@@ -519,10 +553,15 @@ static void dmabuf_bad_input(struct kunit *test)
 						GPUMEM_IOCTL_MAP_DMABUF, &a,
 						sizeof(a)), -EINVAL);
 	a.offset = 0;
-	a.pad = 1;
+	a.attach_sbdf = 1;	/* without GPUMEM_MAP_PCI_ATTACH */
 	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
 						GPUMEM_IOCTL_MAP_DMABUF, &a,
 						sizeof(a)), -EINVAL);
+	a.flags = GPUMEM_MAP_PCI_ATTACH;
+	a.attach_sbdf = GPUMEM_PCI_SBDF(0, 0xfe, 31, 7);	/* no device */
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_MAP_DMABUF, &a,
+						sizeof(a)), -ENODEV);
 	fx->fb.refuse_attach = true;
 	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, 1, GFN0, 0, NULL),
 			-EPERM);
@@ -539,6 +578,7 @@ static struct kunit_case dmabuf_cases[] = {
 	KUNIT_CASE(dmabuf_static_exporter),
 	KUNIT_CASE(dmabuf_gem_shmem_exporter),
 	KUNIT_CASE(dmabuf_close_context_with_import),
+	KUNIT_CASE(dmabuf_pci_attach),
 	KUNIT_CASE(dmabuf_bad_input),
 	{}
 };

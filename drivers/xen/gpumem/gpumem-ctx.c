@@ -276,16 +276,20 @@ static int gpumem_ioctl_map_dmabuf(struct gpumem_ctx *ctx,
 
 	if (copy_from_user(&a, ua, sizeof(a)))
 		return -EFAULT;
-	if (a.pad || a.region || !PAGE_ALIGNED(a.offset) ||
-	    !PAGE_ALIGNED(a.len))
+	if (a.region || !PAGE_ALIGNED(a.offset) || !PAGE_ALIGNED(a.len) ||
+	    (a.attach_sbdf && !(a.flags & GPUMEM_MAP_PCI_ATTACH)))
 		return -EINVAL;
-	rc = gpumem_check_new_region(ctx, a.domid, a.flags, a.gfn, a.len);
+	rc = gpumem_check_new_region(ctx, a.domid,
+				     a.flags & ~GPUMEM_MAP_PCI_ATTACH, a.gfn,
+				     a.len);
 	if (rc)
 		return rc;
 
 	rc = gpumem_dmabuf_region_create(ctx, a.fd, a.offset,
-					 a.len >> PAGE_SHIFT, a.gfn, a.flags,
-					 &id);
+					 a.len >> PAGE_SHIFT, a.gfn,
+					 a.flags & ~GPUMEM_MAP_PCI_ATTACH,
+					 a.flags & GPUMEM_MAP_PCI_ATTACH ?
+					 a.attach_sbdf : U32_MAX, &id);
 	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
 }
 

@@ -26,9 +26,11 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
 
@@ -195,6 +197,26 @@ void gpumem_dmabuf_release(struct gpumem_region *r)
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_detach(dmabuf, r->attach);
 	dma_buf_put(dmabuf);
+	pci_dev_put(r->buf.pdev);
+}
+
+/*
+ * The PCI device named by @sbdf, referenced, if DMA through it is a direct
+ * 1:1 map (no IOMMU or bounce ops): DMA addresses must be frames.
+ */
+static struct pci_dev *gpumem_dmabuf_attach_pci(u32 sbdf)
+{
+	struct pci_dev *pdev;
+
+	pdev = pci_get_domain_bus_and_slot(sbdf >> 16, (sbdf >> 8) & 0xff,
+					   sbdf & 0xff);
+	if (!pdev)
+		return ERR_PTR(-ENODEV);
+	if (get_dma_ops(&pdev->dev)) {
+		pci_dev_put(pdev);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return pdev;
 }
 
 /**
@@ -205,27 +227,39 @@ void gpumem_dmabuf_release(struct gpumem_region *r)
  * @nr_pages: pages, 1 .. U32_MAX.
  * @gfn: first frontend GFN.
  * @flags: GPUMEM_MAP_*.
+ * @sbdf: PCI device to attach with, or U32_MAX for the module's device.
  * @id: out: the region's id.
  *
- * Return: 0; -EBADF (not a dmabuf), -ERANGE (past the buffer),
+ * Return: 0; -ENODEV (no such PCI device), -EOPNOTSUPP (its DMA is not
+ * direct), -EBADF (not a dmabuf), -ERANGE (past the buffer),
  * -EOPNOTSUPP (a dynamic exporter on a kernel without
  * CONFIG_DMABUF_MOVE_NOTIFY), -ENODEV (device not ready), the exporter's
  * attach error, or as gpumem_region_publish().
  */
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
-				u64 nr_pages, u64 gfn, u32 flags, u32 *id)
+				u64 nr_pages, u64 gfn, u32 flags, u32 sbdf,
+				u32 *id)
 {
+	struct device *dev = READ_ONCE(ctx->gdev->dma_dev);
+	struct pci_dev *pdev = NULL;
 	struct gpumem_region *r;
 	struct dma_buf *dmabuf;
 	u64 end;
 	int rc;
 
-	/* Set once, right after /dev/xen/gpumem appears. */
-	if (!READ_ONCE(ctx->gdev->dma_dev))
+	/* The module's device is set once, right after it appears. */
+	if (!dev)
 		return -ENODEV;
+	if (sbdf != U32_MAX) {
+		pdev = gpumem_dmabuf_attach_pci(sbdf);
+		if (IS_ERR(pdev))
+			return PTR_ERR(pdev);
+		dev = &pdev->dev;
+	}
 	dmabuf = dma_buf_get(fd);
+	rc = -EBADF;
 	if (IS_ERR(dmabuf))
-		return -EBADF;
+		goto err_pdev;
 	/*
 	 * Without move notification the core pins a dynamic exporter's buffer
 	 * for as long as it is mapped: a VRAM BO would move to system memory,
@@ -244,17 +278,20 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 		goto err_put;
 	}
 	r->buf.offset = offset;
-	r->attach = dma_buf_dynamic_attach(dmabuf, ctx->gdev->dma_dev,
+	r->attach = dma_buf_dynamic_attach(dmabuf, dev,
 					   &gpumem_dmabuf_attach_ops, r);
 	if (IS_ERR(r->attach)) {
 		rc = PTR_ERR(r->attach);
 		gpumem_region_free_raw(r);
 		goto err_put;
 	}
-	/* From here the region owns the dmabuf reference. */
+	/* From here the region owns the dmabuf and PCI device references. */
+	r->buf.pdev = pdev;
 	return gpumem_region_publish(r, id);
 
 err_put:
 	dma_buf_put(dmabuf);
+err_pdev:
+	pci_dev_put(pdev);
 	return rc;
 }

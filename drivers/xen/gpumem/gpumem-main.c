@@ -143,7 +143,7 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, len) != 16);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, gfn) != 24);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, domid) != 32);
-	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, pad) != 36);
+	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, attach_sbdf) != 36);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_dmabuf, region) != 40);
 
 	BUILD_BUG_ON(sizeof(struct gpumem_populate) != 24);

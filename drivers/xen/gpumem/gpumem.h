@@ -20,6 +20,7 @@
 
 struct dma_buf_attachment;
 struct gpumem_hv;
+struct pci_dev;
 struct sg_table;
 struct xen_dm_op_buf;
 
@@ -144,6 +145,8 @@ struct gpumem_ctx {
  * @buf.offset: byte offset of the region in the buffer.
  * @buf.sgt: the attachment's mapping while the region may use it, NULL
  *           after move_notify until the next populate (the buffer's resv).
+ * @buf.pdev: the PCI device attached with (GPUMEM_MAP_PCI_ATTACH), held
+ *            until the region is freed; NULL for the module's own device.
  */
 struct gpumem_region {
 	struct interval_tree_node gfns;
@@ -161,6 +164,7 @@ struct gpumem_region {
 		struct {
 			u64 offset;
 			struct sg_table *sgt;
+			struct pci_dev *pdev;
 		} buf;
 	};
 };
@@ -208,7 +212,8 @@ unsigned int gpumem_map_extents(const struct gpumem_region *r, u64 first,
 
 /* gpumem-dmabuf.c */
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
-				u64 nr_pages, u64 gfn, u32 flags, u32 *id);
+				u64 nr_pages, u64 gfn, u32 flags, u32 sbdf,
+				u32 *id);
 int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 		       struct gpumem_frame *frames,
 		       struct xen_dm_op_gpumem_extent *ext);

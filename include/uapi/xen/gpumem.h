@@ -99,6 +99,12 @@ struct gpumem_query {
 /* gpumem_map_va.flags */
 #define GPUMEM_MAP_RO		(1u << 0)	/* the frontend may only read */
 #define GPUMEM_MAP_LAZY		(1u << 1)	/* map nothing until POPULATE */
+#define GPUMEM_MAP_PCI_ATTACH	(1u << 2)	/* MAP_DMABUF: see attach_sbdf */
+
+/* gpumem_map_dmabuf.attach_sbdf of PCI device seg:bus:dev.fn */
+#define GPUMEM_PCI_SBDF(seg, bus, dev, fn) \
+	(((__u32)(seg) & 0xffff) << 16 | ((__u32)(bus) & 0xff) << 8 | \
+	 ((__u32)(dev) & 0x1f) << 3 | ((__u32)(fn) & 0x7))
 
 /**
  * struct gpumem_map_va - show a range of the caller's memory to the frontend
@@ -127,12 +133,16 @@ struct gpumem_map_va {
 /**
  * struct gpumem_map_dmabuf - show a range of a dmabuf to the frontend
  * @fd: IN: the dmabuf.
- * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY.
+ * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY, GPUMEM_MAP_PCI_ATTACH.
  * @offset: IN: page-aligned byte offset in the buffer.
  * @len: IN: page-aligned length, not 0.
  * @gfn: IN: first frontend GFN.
  * @domid: IN: the bound domain.
- * @pad: must be 0.
+ * @attach_sbdf: IN: with GPUMEM_MAP_PCI_ATTACH, the PCI device to attach
+ *               with (GPUMEM_PCI_SBDF()); else 0.  Naming the exporting GPU
+ *               itself lets a peer-to-peer aware exporter (amdgpu, xe) hand
+ *               out VRAM as BAR addresses instead of migrating the buffer to
+ *               system memory.
  * @region: OUT: the region's id, for GPUMEM_IOCTL_UNMAP.
  *
  * The module attaches as a dynamic importer and never pins: when the
@@ -147,7 +157,7 @@ struct gpumem_map_dmabuf {
 	__u64 len;
 	__u64 gfn;
 	__u32 domid;
-	__u32 pad;
+	__u32 attach_sbdf;
 	__u64 region;
 };
 
