@@ -220,12 +220,14 @@ static int gpumem_check_gfns(u64 gfn, u64 nr)
 	return 0;
 }
 
-/* What both map ioctls check of a new region, @len already page-aligned. */
+/*
+ * What both map ioctls check of a new region: its flags against @allowed,
+ * the context, and the GFN range; @len is already page-aligned.
+ */
 static int gpumem_check_new_region(struct gpumem_ctx *ctx, u32 domid,
-				   u32 flags, u64 gfn, u64 len)
+				   u32 flags, u32 allowed, u64 gfn, u64 len)
 {
-	int rc = gpumem_ctx_check_map(ctx, domid, flags,
-				      GPUMEM_MAP_RO | GPUMEM_MAP_LAZY);
+	int rc = gpumem_ctx_check_map(ctx, domid, flags, allowed);
 
 	if (!rc)
 		rc = gpumem_check_gfns(gfn, len >> PAGE_SHIFT);
@@ -256,7 +258,9 @@ static int gpumem_ioctl_map_va(struct gpumem_ctx *ctx,
 		return -EFAULT;
 	if (a.region || !PAGE_ALIGNED(a.hva) || !PAGE_ALIGNED(a.len))
 		return -EINVAL;
-	rc = gpumem_check_new_region(ctx, a.domid, a.flags, a.gfn, a.len);
+	rc = gpumem_check_new_region(ctx, a.domid, a.flags,
+				     GPUMEM_MAP_RO | GPUMEM_MAP_LAZY, a.gfn,
+				     a.len);
 	if (rc)
 		return rc;
 	if (check_add_overflow(a.hva, a.len, &end) || end > TASK_SIZE)
@@ -279,15 +283,14 @@ static int gpumem_ioctl_map_dmabuf(struct gpumem_ctx *ctx,
 	if (a.region || !PAGE_ALIGNED(a.offset) || !PAGE_ALIGNED(a.len) ||
 	    (a.attach_sbdf && !(a.flags & GPUMEM_MAP_PCI_ATTACH)))
 		return -EINVAL;
-	rc = gpumem_check_new_region(ctx, a.domid,
-				     a.flags & ~GPUMEM_MAP_PCI_ATTACH, a.gfn,
-				     a.len);
+	rc = gpumem_check_new_region(ctx, a.domid, a.flags,
+				     GPUMEM_MAP_RO | GPUMEM_MAP_LAZY |
+				     GPUMEM_MAP_PCI_ATTACH, a.gfn, a.len);
 	if (rc)
 		return rc;
 
 	rc = gpumem_dmabuf_region_create(ctx, a.fd, a.offset,
-					 a.len >> PAGE_SHIFT, a.gfn,
-					 a.flags & ~GPUMEM_MAP_PCI_ATTACH,
+					 a.len >> PAGE_SHIFT, a.gfn, a.flags,
 					 a.flags & GPUMEM_MAP_PCI_ATTACH ?
 					 a.attach_sbdf : U32_MAX, &id);
 	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
