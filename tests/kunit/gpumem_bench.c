@@ -52,21 +52,13 @@ static void bench_exit(struct kunit *test)
 static long map_va(struct kunit *test, unsigned long addr, u64 n, u64 gfn,
 		   u32 flags)
 {
-	struct gpumem_map_va a = {
-		.hva = addr, .len = n << PAGE_SHIFT, .gfn = gfn, .domid = FE,
-		.flags = flags,
-	};
-
-	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_MAP_VA, &a,
-				 sizeof(a));
+	return gpumem_test_map_va(test, test->priv, addr, n, gfn, flags,
+				  NULL);
 }
 
 static long populate(struct kunit *test, u64 gfn, u64 n)
 {
-	struct gpumem_populate a = { .gfn = gfn, .nr_pages = n, .domid = FE };
-
-	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_POPULATE, &a,
-				 sizeof(a));
+	return gpumem_test_populate(test, test->priv, gfn, n);
 }
 
 static unsigned long populated_pages(struct kunit *test, unsigned long n)
@@ -82,11 +74,7 @@ static unsigned long populated_pages(struct kunit *test, unsigned long n)
 
 static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
 {
-	struct gpumem_test_env *env = test->priv;
-	struct hvsim_op_stats st;
-
-	hvsim_op_stats(env->sim, op, &st);
-	return st;
+	return gpumem_test_stats(test->priv, op);
 }
 
 /* a / b as "x.yy". */

@@ -118,24 +118,13 @@ static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
 static long map_va(struct kunit *test, unsigned long addr, u64 n, u64 gfn,
 		   u32 flags, u64 *region)
 {
-	struct gpumem_map_va a = {
-		.hva = addr, .len = n << PAGE_SHIFT, .gfn = gfn, .domid = FE,
-		.flags = flags,
-	};
-	long rc = gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_MAP_VA, &a,
-				    sizeof(a));
-
-	if (region)
-		*region = a.region;
-	return rc;
+	return gpumem_test_map_va(test, test->priv, addr, n, gfn, flags,
+				  region);
 }
 
 static long populate(struct kunit *test, u64 gfn, u64 n)
 {
-	struct gpumem_populate a = { .gfn = gfn, .nr_pages = n, .domid = FE };
-
-	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_POPULATE, &a,
-				 sizeof(a));
+	return gpumem_test_populate(test, test->priv, gfn, n);
 }
 
 static long unmap(struct kunit *test, u64 region)
@@ -153,11 +142,7 @@ static u64 lent(struct kunit *test)
 
 static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
 {
-	struct gpumem_test_env *env = test->priv;
-	struct hvsim_op_stats st;
-
-	hvsim_op_stats(env->sim, op, &st);
-	return st;
+	return gpumem_test_stats(test->priv, op);
 }
 
 /* GFNs [gfn, gfn + n) are lent and show the tags of the backing pages. */

@@ -114,18 +114,47 @@ struct hvsim_entry gpumem_test_entry(struct kunit *test,
 }
 
 /**
- * gpumem_test_calls() - hypercalls of one op so far
+ * gpumem_test_stats() - hvsim's counters of one op so far
  * @env: the environment.
  * @op: XEN_DMOP_gpumem_*.
  *
- * Return: the count.
+ * Return: the counters.
  */
-u64 gpumem_test_calls(struct gpumem_test_env *env, unsigned int op)
+struct hvsim_op_stats gpumem_test_stats(struct gpumem_test_env *env,
+					unsigned int op)
 {
 	struct hvsim_op_stats st;
 
 	hvsim_op_stats(env->sim, op, &st);
-	return st.calls;
+	return st;
+}
+
+/**
+ * gpumem_test_map_va() - GPUMEM_IOCTL_MAP_VA for the bound frontend
+ * @test: the test.
+ * @env: the environment.
+ * @addr: first address of the range in the test's mm.
+ * @n: pages.
+ * @gfn: first frontend GFN.
+ * @flags: GPUMEM_MAP_*.
+ * @region: out: the region's id, if not NULL.
+ *
+ * Return: what the ioctl returned.
+ */
+long gpumem_test_map_va(struct kunit *test, struct gpumem_test_env *env,
+			unsigned long addr, u64 n, u64 gfn, u32 flags,
+			u64 *region)
+{
+	struct gpumem_map_va a = {
+		.hva = addr, .len = n << PAGE_SHIFT, .gfn = gfn,
+		.domid = ENV_FE, .flags = flags,
+	};
+	long rc = gpumem_test_ioctl(test, env, GPUMEM_IOCTL_MAP_VA, &a,
+				    sizeof(a));
+
+	if (region)
+		*region = a.region;
+	return rc;
 }
 
 /**

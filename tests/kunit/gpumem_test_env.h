@@ -31,7 +31,11 @@ void gpumem_test_env_init(struct kunit *test, struct gpumem_test_env *env,
 void gpumem_test_env_fini(struct gpumem_test_env *env);
 long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
 		       unsigned int cmd, void *arg, size_t size);
-u64 gpumem_test_calls(struct gpumem_test_env *env, unsigned int op);
+struct hvsim_op_stats gpumem_test_stats(struct gpumem_test_env *env,
+					unsigned int op);
+long gpumem_test_map_va(struct kunit *test, struct gpumem_test_env *env,
+			unsigned long addr, u64 n, u64 gfn, u32 flags,
+			u64 *region);
 long gpumem_test_populate(struct kunit *test, struct gpumem_test_env *env,
 			  u64 gfn, u64 n);
 struct hvsim_entry gpumem_test_entry(struct kunit *test,

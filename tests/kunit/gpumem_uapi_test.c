@@ -69,7 +69,7 @@ static struct gpumem_query query(struct kunit *test)
 
 static u64 query_calls(struct kunit *test)
 {
-	return gpumem_test_calls(test->priv, XEN_DMOP_gpumem_query);
+	return gpumem_test_stats(test->priv, XEN_DMOP_gpumem_query).calls;
 }
 
 static void uapi_ioctl_numbers(struct kunit *test)
