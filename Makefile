@@ -34,10 +34,7 @@ deps:
 check: deps
 	scripts/check.sh "$(DEB_KDIR)"
 
-abi-bench: deps
-	scripts/bench.sh
-
-test: deps
+abi-test: deps
 	$(MAKE) -C tests/abi run
 
 kunit: deps

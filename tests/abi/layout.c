@@ -36,6 +36,13 @@ int main(void)
 	F(gpumem_populate, flags);
 	S(gpumem_unmap); F(gpumem_unmap, region); F(gpumem_unmap, domid);
 	F(gpumem_unmap, flags);
+	S(gpumem_steal); F(gpumem_steal, gfn); F(gpumem_steal, nr_pages);
+	F(gpumem_steal, domid); F(gpumem_steal, flags);
+	F(gpumem_steal, offset);
+	S(gpumem_return); F(gpumem_return, offset); F(gpumem_return, domid);
+	F(gpumem_return, flags);
+	S(gpumem_revoke); F(gpumem_revoke, gfn); F(gpumem_revoke, nr_pages);
+	F(gpumem_revoke, domid); F(gpumem_revoke, flags);
 	S(xen_dm_op_gpumem_extent); F(xen_dm_op_gpumem_extent, frame);
 	F(xen_dm_op_gpumem_extent, gfn); F(xen_dm_op_gpumem_extent, nr_frames);
 	F(xen_dm_op_gpumem_extent, flags); F(xen_dm_op_gpumem_extent, status);

@@ -20,19 +20,23 @@
  * @test: the test.
  * @env: filled in.
  * @limits: the device's limits.
- * @fe_gfns: physmap size of each frontend; the first 4 GFNs are its RAM.
+ * @fe_gfns: physmap size of each frontend; its first @env->fe_ram GFNs (4
+ *           if the caller left it 0) are its RAM.
  */
 void gpumem_test_env_init(struct kunit *test, struct gpumem_test_env *env,
 			  const struct gpumem_limits *limits, u64 fe_gfns)
 {
 	unsigned long addr;
 
-	env->sim = hvsim_create(0);
+	u64 ram = env->fe_ram ? env->fe_ram : 4;
+
+	/* The backend may hold as many stolen pages as a context may steal. */
+	env->sim = hvsim_create(limits->max_stolen_pages);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(env->sim));
-	KUNIT_ASSERT_EQ(test, hvsim_domain_create(env->sim, ENV_FE, fe_gfns, 4,
-						  fe_gfns), 0);
+	KUNIT_ASSERT_EQ(test, hvsim_domain_create(env->sim, ENV_FE, fe_gfns,
+						  ram, fe_gfns), 0);
 	KUNIT_ASSERT_EQ(test, hvsim_domain_create(env->sim, ENV_FE_OTHER,
-						  fe_gfns, 4, fe_gfns), 0);
+						  fe_gfns, ram, fe_gfns), 0);
 	env->gdev.hv = hvsim_hv(env->sim);
 	env->gdev.limits = *limits;
 	env->ctx = gpumem_ctx_create(&env->gdev);

@@ -23,6 +23,7 @@ struct gpumem_test_env {
 	struct gpumem_dev gdev;
 	struct gpumem_ctx *ctx;
 	void __user *arg;
+	u64 fe_ram;	/* RAM pages of each frontend (0: 4), set before init */
 	unsigned int refused;	/* calls of a stubbed gpumem_revoke_refused() */
 };
 

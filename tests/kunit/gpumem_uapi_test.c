@@ -121,7 +121,8 @@ static void uapi_bind_then_query(struct kunit *test)
 	/* The module's limit is below hvsim's 512. */
 	KUNIT_EXPECT_EQ(test, q.max_extents, uapi_limits.max_extents);
 	KUNIT_EXPECT_EQ(test, q.features,
-			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF);
+			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF |
+			GPUMEM_FEAT_STEAL);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 1);
 }
 
@@ -229,6 +230,8 @@ static void uapi_bind_without_revoke(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, uapi_bind(test, FE, 0), 0);
 	KUNIT_EXPECT_EQ(test, query(test).hv_ops, GPUMEM_HV_OP_QUERY |
 			GPUMEM_HV_OP_STEAL | GPUMEM_HV_OP_RETURN);
+	/* Stolen pages are a region: STEAL needs MAP and REVOKE too. */
+	KUNIT_EXPECT_EQ(test, query(test).features, 0);
 }
 
 /* Every field of QUERY's input must be zero: each offset in turn. */

@@ -4,15 +4,20 @@
  *
  * Lock order of the module, outermost first:
  *
- *   ctx->lock (mutex: bind latch, the set of regions)
+ *   ctx->lock (mutex: bind latch, the set of regions, steals)
+ *   or gpumem_orphans_lock (mutex: steals whose context is gone)
  *     -> mmap_lock of a region's mm, or a dmabuf's dma_resv (resolving
- *        frames)
+ *        frames), or i_mmap_rwsem of the device's address_space (RETURN
+ *        zaps the VMM's mappings of stolen pages)
  *       -> ctx->notifier_lock (mutex: what is mapped; also taken by the
  *          invalidate callbacks, which the core mm calls under mmap_lock,
  *          i_mmap_rwsem or fs_reclaim, and by move_notify under the
  *          dma_resv, so nothing allocates under it)
  *         -> the hypervisor backend (hvsim: sim->lock, a leaf spinlock;
  *            Xen: a hypercall, which takes no Linux lock)
+ *
+ * The steal table's xa_lock (gpumem-steal.c) is a leaf spinlock: the page
+ * fault handler of stolen pages takes it under mmap_lock.
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
@@ -33,6 +38,13 @@
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem.h"
+
+/* What STEAL needs: stolen pages are a region, revoked and mapped too. */
+#define GPUMEM_STEAL_OPS \
+	(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map) | \
+	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke) | \
+	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_steal) | \
+	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_return))
 
 /**
  * gpumem_ctx_create() - a new, unbound context
@@ -178,6 +190,8 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.max_extent_pages = ctx->max_extent_frames;
 	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map))
 		q.features |= GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF;
+	if ((ctx->hvq.ops & GPUMEM_STEAL_OPS) == GPUMEM_STEAL_OPS)
+		q.features |= GPUMEM_FEAT_STEAL;
 	mutex_unlock(&ctx->lock);
 
 	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
@@ -188,10 +202,10 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 
 /*
  * No flag beyond @allowed, the context is bound, to @domid, and the
- * hypervisor can map and revoke.
+ * hypervisor has every op of @ops (XEN_GPUMEM_OP_BIT()s).
  */
-static int gpumem_ctx_check_map(struct gpumem_ctx *ctx, u32 domid, u32 flags,
-				u32 allowed)
+static int gpumem_ctx_check_ops(struct gpumem_ctx *ctx, u32 domid, u32 flags,
+				u32 allowed, u32 ops)
 {
 	int rc = 0;
 
@@ -202,10 +216,18 @@ static int gpumem_ctx_check_map(struct gpumem_ctx *ctx, u32 domid, u32 flags,
 		rc = -EBADFD;
 	else if (ctx->domid != domid)
 		rc = -EPERM;
-	else if (!(ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map)))
+	else if ((ctx->hvq.ops & ops) != ops)
 		rc = -EOPNOTSUPP;
 	mutex_unlock(&ctx->lock);
 	return rc;
+}
+
+/* As gpumem_ctx_check_ops(), for the ops of regions. */
+static int gpumem_ctx_check_map(struct gpumem_ctx *ctx, u32 domid, u32 flags,
+				u32 allowed)
+{
+	return gpumem_ctx_check_ops(ctx, domid, flags, allowed,
+				    XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map));
 }
 
 /* [gfn, gfn + nr) is a valid, non-empty frontend GFN range. */
@@ -296,8 +318,14 @@ static int gpumem_ioctl_map_dmabuf(struct gpumem_ctx *ctx,
 	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
 }
 
-static int gpumem_ioctl_populate(struct gpumem_ctx *ctx,
-				 struct gpumem_populate __user *ua)
+/*
+ * POPULATE and REVOKE take the same arguments, a GFN range of regions: both
+ * are read as struct gpumem_populate (identical layouts, checked in
+ * gpumem_check_layouts()).
+ */
+static int gpumem_ioctl_gfn_range(struct gpumem_ctx *ctx, void __user *ua,
+				  int (*fn)(struct gpumem_ctx *ctx, u64 gfn,
+					    u64 nr_pages))
 {
 	struct gpumem_populate a;
 	int rc;
@@ -307,7 +335,7 @@ static int gpumem_ioctl_populate(struct gpumem_ctx *ctx,
 	rc = gpumem_ctx_check_map(ctx, a.domid, a.flags, 0);
 	if (!rc)
 		rc = gpumem_check_gfns(a.gfn, a.nr_pages);
-	return rc ? rc : gpumem_region_populate(ctx, a.gfn, a.nr_pages);
+	return rc ? rc : fn(ctx, a.gfn, a.nr_pages);
 }
 
 static int gpumem_ioctl_unmap(struct gpumem_ctx *ctx,
@@ -324,6 +352,43 @@ static int gpumem_ioctl_unmap(struct gpumem_ctx *ctx,
 	if (!a.region || a.region > U32_MAX)
 		return -ENOENT;
 	return gpumem_region_unmap(ctx, a.region);
+}
+
+static int gpumem_ioctl_steal(struct gpumem_ctx *ctx,
+			      struct gpumem_steal __user *ua)
+{
+	struct gpumem_steal a;
+	u64 offset;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	if (a.offset)
+		return -EINVAL;
+	rc = gpumem_ctx_check_ops(ctx, a.domid, a.flags, 0, GPUMEM_STEAL_OPS);
+	if (!rc)
+		rc = gpumem_check_gfns(a.gfn, a.nr_pages);
+	if (!rc && a.nr_pages > U32_MAX)
+		rc = -E2BIG;
+	if (!rc)
+		rc = gpumem_steal(ctx, a.gfn, a.nr_pages, &offset);
+	if (rc || !put_user(offset, &ua->offset))
+		return rc;
+	/* Nobody learnt the offset, so nobody can have mapped it. */
+	WARN_ON(gpumem_steal_return(ctx, offset));
+	return -EFAULT;
+}
+
+static int gpumem_ioctl_return(struct gpumem_ctx *ctx,
+			       struct gpumem_return __user *ua)
+{
+	struct gpumem_return a;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	rc = gpumem_ctx_check_ops(ctx, a.domid, a.flags, 0, GPUMEM_STEAL_OPS);
+	return rc ? rc : gpumem_steal_return(ctx, a.offset);
 }
 
 /**
@@ -347,9 +412,15 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 	case GPUMEM_IOCTL_MAP_DMABUF:
 		return gpumem_ioctl_map_dmabuf(ctx, uarg);
 	case GPUMEM_IOCTL_POPULATE:
-		return gpumem_ioctl_populate(ctx, uarg);
+		return gpumem_ioctl_gfn_range(ctx, uarg, gpumem_region_populate);
 	case GPUMEM_IOCTL_UNMAP:
 		return gpumem_ioctl_unmap(ctx, uarg);
+	case GPUMEM_IOCTL_STEAL:
+		return gpumem_ioctl_steal(ctx, uarg);
+	case GPUMEM_IOCTL_RETURN:
+		return gpumem_ioctl_return(ctx, uarg);
+	case GPUMEM_IOCTL_REVOKE:
+		return gpumem_ioctl_gfn_range(ctx, uarg, gpumem_region_revoke);
 	default:
 		return -ENOTTY;
 	}

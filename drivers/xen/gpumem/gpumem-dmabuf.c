@@ -272,7 +272,8 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 	if (check_add_overflow(offset, nr_pages << PAGE_SHIFT, &end) ||
 	    end > dmabuf->size)
 		goto err_put;
-	r = gpumem_region_alloc(ctx, nr_pages, gfn, flags);
+	r = gpumem_region_alloc(ctx, GPUMEM_REGION_DMABUF, nr_pages, gfn,
+				flags);
 	if (IS_ERR(r)) {
 		rc = PTR_ERR(r);
 		goto err_put;

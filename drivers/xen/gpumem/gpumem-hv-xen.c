@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
 #include <linux/errno.h>
+#include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
 
@@ -20,6 +21,8 @@
 #include <asm/xen/hypercall.h>
 #include <xen/features.h>
 #include <xen/interface/hvm/dm_op.h>
+#include <xen/mem-reservation.h>
+#include <xen/page.h>
 #include <xen/xen.h>
 
 #include <uapi/xen/gpumem.h>
@@ -104,9 +107,48 @@ static int gpumem_xen_batch(struct gpumem_hv *hv, domid_t domid,
 	return rc;
 }
 
+static int gpumem_xen_slots_alloc(struct gpumem_hv *hv, unsigned int nr,
+				  struct page **slots)
+{
+	return xen_alloc_unpopulated_pages(nr, slots);
+}
+
+static void gpumem_xen_slots_free(struct gpumem_hv *hv, unsigned int nr,
+				  struct page **slots)
+{
+	xen_free_unpopulated_pages(nr, slots);
+}
+
+/* The p2m maps the stolen frame at the slot's GFN: the slot is the page. */
+static struct page *gpumem_xen_slot_page(struct gpumem_hv *hv,
+					 struct page *slot)
+{
+	return slot;
+}
+
+static int gpumem_xen_slots_release(struct gpumem_hv *hv, unsigned int nr,
+				    struct page **slots)
+{
+	xen_pfn_t frames[64];
+	unsigned int i, j, n;
+
+	for (i = 0; i < nr; i += n) {
+		n = min_t(unsigned int, nr - i, ARRAY_SIZE(frames));
+		for (j = 0; j < n; j++)
+			frames[j] = page_to_xen_pfn(slots[i + j]);
+		if (xenmem_reservation_decrease(n, frames) != n)
+			return -EBUSY;
+	}
+	return 0;
+}
+
 static const struct gpumem_hv_ops gpumem_xen_ops = {
 	.query = gpumem_xen_query,
 	.batch = gpumem_xen_batch,
+	.slots_alloc = gpumem_xen_slots_alloc,
+	.slots_free = gpumem_xen_slots_free,
+	.slot_page = gpumem_xen_slot_page,
+	.slots_release = gpumem_xen_slots_release,
 };
 
 /* Stateless: one instance serves every context. */

@@ -89,11 +89,17 @@ static long gpumem_ioctl(struct file *file, unsigned int cmd,
 	return gpumem_ctx_ioctl(file->private_data, cmd, (void __user *)arg);
 }
 
+static int gpumem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return gpumem_steal_mmap(file->private_data, vma);
+}
+
 static const struct file_operations gpumem_fops = {
 	.owner = THIS_MODULE,
 	.open = gpumem_open,
 	.release = gpumem_release,
 	.unlocked_ioctl = gpumem_ioctl,
+	.mmap = gpumem_mmap,
 	/* Every uAPI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -156,6 +162,25 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_unmap, region) != 0);
 	BUILD_BUG_ON(offsetof(struct gpumem_unmap, domid) != 8);
 	BUILD_BUG_ON(offsetof(struct gpumem_unmap, flags) != 12);
+
+	/* Read as struct gpumem_populate by gpumem_ioctl_gfn_range(). */
+	BUILD_BUG_ON(sizeof(struct gpumem_revoke) != 24);
+	BUILD_BUG_ON(offsetof(struct gpumem_revoke, gfn) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_revoke, nr_pages) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_revoke, domid) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_revoke, flags) != 20);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_steal) != 32);
+	BUILD_BUG_ON(offsetof(struct gpumem_steal, gfn) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_steal, nr_pages) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_steal, domid) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_steal, flags) != 20);
+	BUILD_BUG_ON(offsetof(struct gpumem_steal, offset) != 24);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_return) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_return, offset) != 0);
+	BUILD_BUG_ON(offsetof(struct gpumem_return, domid) != 8);
+	BUILD_BUG_ON(offsetof(struct gpumem_return, flags) != 12);
 
 	BUILD_BUG_ON(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) !=
 		     GPUMEM_HV_OP_QUERY);
@@ -297,6 +322,7 @@ static void __exit gpumem_exit(void)
 	struct gpumem_hv *hv = gpumem_dev.hv;
 
 	misc_deregister(&gpumem_miscdev);
+	gpumem_steal_exit();
 	if (hv->ops->destroy)
 		hv->ops->destroy(hv);
 	debugfs_remove_recursive(gpumem_debugfs);

@@ -311,16 +311,28 @@ static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
 	lockdep_assert_held(&r->ctx->lock);
 	buf.frames = kvmalloc_array(chunk, sizeof(*buf.frames), GFP_KERNEL);
 	buf.ext = kvmalloc_array(chunk, sizeof(*buf.ext), GFP_KERNEL);
-	if (!r->attach)
+	if (r->kind == GPUMEM_REGION_VA)
 		buf.pfns = kvmalloc_array(chunk, sizeof(*buf.pfns),
 					  GFP_KERNEL);
-	if (!buf.frames || !buf.ext || (!r->attach && !buf.pfns))
+	if (!buf.frames || !buf.ext ||
+	    (r->kind == GPUMEM_REGION_VA && !buf.pfns))
 		goto out;
-	if (r->attach)
+	switch (r->kind) {
+	case GPUMEM_REGION_VA:
+		rc = gpumem_region_fill_va(r, first, nr, chunk, &buf);
+		break;
+	case GPUMEM_REGION_DMABUF:
 		rc = gpumem_dmabuf_fill(r, first, nr, chunk, buf.frames,
 					buf.ext);
-	else
-		rc = gpumem_region_fill_va(r, first, nr, chunk, &buf);
+		break;
+	case GPUMEM_REGION_STOLEN:
+		for (rc = 0; !rc && nr; first += chunk, nr -= chunk) {
+			chunk = min(chunk, nr);
+			rc = gpumem_steal_fill(r, first, chunk, buf.frames,
+					       buf.ext);
+		}
+		break;
+	}
 out:
 	kvfree(buf.ext);
 	kvfree(buf.pfns);
@@ -328,13 +340,21 @@ out:
 	return rc;
 }
 
-static void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
-					struct gpumem_region *r)
+/**
+ * gpumem_region_unlink_locked() - take a region out of its context
+ * @ctx: the context.
+ * @r: a region linked by gpumem_region_link_locked().
+ */
+void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
+				 struct gpumem_region *r)
 {
 	lockdep_assert_held(&ctx->lock);
 	interval_tree_remove(&r->gfns, &ctx->regions);
 	xa_erase(&ctx->region_ids, r->id);
-	ctx->nr_pages -= r->nr_pages;
+	if (r->kind == GPUMEM_REGION_STOLEN)
+		ctx->nr_stolen -= r->nr_pages;
+	else
+		ctx->nr_pages -= r->nr_pages;
 	ctx->nr_regions--;
 }
 
@@ -347,35 +367,55 @@ static void gpumem_region_free(struct gpumem_region *r)
 {
 	struct gpumem_ctx *ctx = r->ctx;
 
-	if (r->attach) {
-		gpumem_dmabuf_release(r);
-	} else {
+	switch (r->kind) {
+	case GPUMEM_REGION_VA:
 		mutex_lock(&ctx->notifier_lock);
 		gpumem_region_revoke_locked(r, 0, r->nr_pages,
 					    GPUMEM_REVOKE_UNMAP);
 		mutex_unlock(&ctx->notifier_lock);
 		mmu_interval_notifier_remove(&r->va.notifier);
+		break;
+	case GPUMEM_REGION_DMABUF:
+		gpumem_dmabuf_release(r);
+		break;
+	case GPUMEM_REGION_STOLEN:
+		/* RETURN takes lent entries back itself: nothing to revoke. */
+		gpumem_steal_release(r);
+		break;
 	}
 	gpumem_region_free_raw(r);
+}
+
+/* The context's page limit for regions of @kind. */
+static u64 gpumem_region_limit(const struct gpumem_ctx *ctx,
+			       enum gpumem_region_kind kind)
+{
+	const struct gpumem_limits *lim = &ctx->gdev->limits;
+
+	return kind == GPUMEM_REGION_STOLEN ? lim->max_stolen_pages :
+					      lim->max_pages;
 }
 
 /**
  * gpumem_region_alloc() - a region with no source yet
  * @ctx: the context.
+ * @kind: where its frames will come from.
  * @nr_pages: pages, 1 .. U32_MAX.
  * @gfn: first frontend GFN.
  * @flags: GPUMEM_MAP_*.
  *
- * Return: the region, ERR_PTR(-E2BIG) beyond max_pages or ERR_PTR(-ESRCH)
- * once the frontend is gone (cheap refusals before allocating; exact checks
- * are in gpumem_region_publish()), or ERR_PTR(-ENOMEM).
+ * Return: the region, ERR_PTR(-E2BIG) beyond the context's page limit for
+ * @kind or ERR_PTR(-ESRCH) once the frontend is gone (cheap refusals before
+ * allocating; exact checks are in gpumem_region_link_locked()), or
+ * ERR_PTR(-ENOMEM).
  */
-struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx, u64 nr_pages,
-					  u64 gfn, u32 flags)
+struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
+					  enum gpumem_region_kind kind,
+					  u64 nr_pages, u64 gfn, u32 flags)
 {
 	struct gpumem_region *r;
 
-	if (nr_pages > ctx->gdev->limits.max_pages)
+	if (nr_pages > gpumem_region_limit(ctx, kind))
 		return ERR_PTR(-E2BIG);
 	if (READ_ONCE(ctx->frontend_gone))
 		return ERR_PTR(-ESRCH);
@@ -388,6 +428,7 @@ struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx, u64 nr_pages,
 		return ERR_PTR(-ENOMEM);
 	}
 	r->ctx = ctx;
+	r->kind = kind;
 	r->nr_pages = nr_pages;
 	r->flags = flags;
 	r->gfns.start = gfn;
@@ -406,40 +447,61 @@ void gpumem_region_free_raw(struct gpumem_region *r)
 }
 
 /**
- * gpumem_region_publish() - make a region with its source set up live
- * @r: the region.
- * @id: out: its id.
+ * gpumem_region_link_locked() - give a region its GFNs in the context
+ * @r: the region, not linked yet.
  *
- * Checks the context's limits and GFN overlaps, gives the region an id and,
- * unless GPUMEM_MAP_LAZY, maps every page.  On any error nothing remains
- * mapped and @r, source included, is freed.
+ * Checks the context's limits and GFN overlaps and gives the region an id.
  *
- * Return: 0; -E2BIG (max_regions, max_pages), -EEXIST (GFNs overlap a
- * region), or an error of the map.
+ * Return: 0; -E2BIG (max_regions, the page limit of its kind), -EEXIST (GFNs
+ * overlap a region) or -ENOMEM.
  */
-int gpumem_region_publish(struct gpumem_region *r, u32 *id)
+int gpumem_region_link_locked(struct gpumem_region *r)
 {
 	struct gpumem_ctx *ctx = r->ctx;
-	const struct gpumem_limits *lim = &ctx->gdev->limits;
+	bool stolen = r->kind == GPUMEM_REGION_STOLEN;
+	u64 used = stolen ? ctx->nr_stolen : ctx->nr_pages;
 	int rc;
 
-	mutex_lock(&ctx->lock);
-	rc = -E2BIG;
-	if (ctx->nr_regions >= lim->max_regions ||
-	    r->nr_pages > lim->max_pages - ctx->nr_pages)
-		goto err_unlock;
-	rc = -EEXIST;
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->nr_regions >= ctx->gdev->limits.max_regions ||
+	    r->nr_pages > gpumem_region_limit(ctx, r->kind) - used)
+		return -E2BIG;
 	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
 				     r->gfns.last))
-		goto err_unlock;
+		return -EEXIST;
 	/* Cyclic: an id given out is not soon given to another region. */
 	rc = xa_alloc_cyclic(&ctx->region_ids, &r->id, r, xa_limit_32b,
 			     &ctx->next_region_id, GFP_KERNEL);
 	if (rc < 0)
-		goto err_unlock;
+		return rc;
 	interval_tree_insert(&r->gfns, &ctx->regions);
-	ctx->nr_pages += r->nr_pages;
+	if (stolen)
+		ctx->nr_stolen += r->nr_pages;
+	else
+		ctx->nr_pages += r->nr_pages;
 	ctx->nr_regions++;
+	return 0;
+}
+
+/**
+ * gpumem_region_publish() - make a region with its source set up live
+ * @r: the region.
+ * @id: out: its id.
+ *
+ * Links the region and, unless GPUMEM_MAP_LAZY, maps every page.  On any
+ * error nothing remains mapped and @r, source included, is freed.
+ *
+ * Return: 0; as gpumem_region_link_locked(), or an error of the map.
+ */
+int gpumem_region_publish(struct gpumem_region *r, u32 *id)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+	int rc;
+
+	mutex_lock(&ctx->lock);
+	rc = gpumem_region_link_locked(r);
+	if (rc)
+		goto err_unlock;
 	if (!(r->flags & GPUMEM_MAP_LAZY)) {
 		rc = gpumem_region_fill(r, 0, r->nr_pages);
 		if (rc) {
@@ -475,8 +537,8 @@ err_unlock:
 int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 			 u64 nr_pages, u64 gfn, u32 flags, u32 *id)
 {
-	struct gpumem_region *r = gpumem_region_alloc(ctx, nr_pages, gfn,
-						      flags);
+	struct gpumem_region *r = gpumem_region_alloc(ctx, GPUMEM_REGION_VA,
+						      nr_pages, gfn, flags);
 	int rc;
 
 	if (IS_ERR(r))
@@ -492,6 +554,38 @@ int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 	return gpumem_region_publish(r, id);
 }
 
+/*
+ * Apply @fn to the part of each region that [@gfn, @gfn + @nr_pages) covers,
+ * in GFN order, stopping at the first error.  Every GFN must be in a region.
+ */
+static int gpumem_regions_apply(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages,
+				int (*fn)(struct gpumem_region *r, u64 first,
+					  u64 nr))
+{
+	u64 last = gfn + nr_pages - 1, next = gfn;
+	struct interval_tree_node *it;
+	int rc = 0;
+
+	lockdep_assert_held(&ctx->lock);
+	/* Regions do not overlap and come in GFN order: look for a gap. */
+	for (it = interval_tree_iter_first(&ctx->regions, gfn, last);
+	     it && it->start <= next && next <= last;
+	     it = interval_tree_iter_next(it, gfn, last))
+		next = (u64)it->last + 1;
+	if (next <= last)
+		return -ENOENT;
+	for (it = interval_tree_iter_first(&ctx->regions, gfn, last);
+	     it && !rc; it = interval_tree_iter_next(it, gfn, last)) {
+		struct gpumem_region *r = container_of(it, struct gpumem_region,
+						       gfns);
+		u64 first = max_t(u64, gfn, it->start) - it->start;
+
+		rc = fn(r, first,
+			min(last, (u64)it->last) - it->start + 1 - first);
+	}
+	return rc;
+}
+
 /**
  * gpumem_region_populate() - map what backs frontend GFNs now
  * @ctx: a bound context.
@@ -505,34 +599,47 @@ int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
  */
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
 {
-	u64 last = gfn + nr_pages - 1, next = gfn;
-	struct interval_tree_node *it;
-	int rc = 0;
+	int rc;
 
 	/* Only ever goes from false to true: a stale false is caught later. */
 	if (READ_ONCE(ctx->frontend_gone))
 		return -ESRCH;
 	mutex_lock(&ctx->lock);
-	/* Regions do not overlap and come in GFN order: look for a gap. */
-	for (it = interval_tree_iter_first(&ctx->regions, gfn, last);
-	     it && it->start <= next && next <= last;
-	     it = interval_tree_iter_next(it, gfn, last))
-		next = (u64)it->last + 1;
-	if (next <= last)
-		rc = -ENOENT;
-	for (it = rc ? NULL : interval_tree_iter_first(&ctx->regions, gfn, last);
-	     it && !rc; it = interval_tree_iter_next(it, gfn, last)) {
-		struct gpumem_region *r = container_of(it, struct gpumem_region,
-						       gfns);
-		u64 first = max_t(u64, gfn, it->start) - it->start;
-
-		rc = gpumem_region_fill(r, first,
-					min(last, (u64)it->last) - it->start +
-					1 - first);
-	}
+	rc = gpumem_regions_apply(ctx, gfn, nr_pages, gpumem_region_fill);
 	trace_gpumem_populate(ctx->domid, gfn, nr_pages, rc);
 	mutex_unlock(&ctx->lock);
 	return rc;
+}
+
+static int gpumem_region_revoke_part(struct gpumem_region *r, u64 first,
+				     u64 nr)
+{
+	mutex_lock(&r->ctx->notifier_lock);
+	gpumem_region_revoke_locked(r, first, nr, GPUMEM_REVOKE_IOCTL);
+	mutex_unlock(&r->ctx->notifier_lock);
+	return 0;
+}
+
+/**
+ * gpumem_region_revoke() - revoke frontend GFNs and keep their regions
+ * @ctx: a bound context.
+ * @gfn: first GFN.
+ * @nr_pages: number of GFNs, at least 1.
+ *
+ * Every GFN must be in a region; the mapped ones are revoked, and
+ * gpumem_region_populate() maps them again.
+ *
+ * Return: 0, -ENOENT (a GFN in no region) or -ESRCH (frontend gone).
+ */
+int gpumem_region_revoke(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
+{
+	int rc;
+
+	mutex_lock(&ctx->lock);
+	rc = gpumem_regions_apply(ctx, gfn, nr_pages,
+				  gpumem_region_revoke_part);
+	mutex_unlock(&ctx->lock);
+	return rc ? rc : READ_ONCE(ctx->frontend_gone) ? -ESRCH : 0;
 }
 
 /**
@@ -540,19 +647,25 @@ int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
  * @ctx: the context.
  * @id: the region's id.
  *
- * Return: 0 or -ENOENT.
+ * Return: 0, -ENOENT, or -EINVAL for a region of stolen pages (those go
+ * with GPUMEM_IOCTL_RETURN).
  */
 int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id)
 {
 	struct gpumem_region *r;
+	int rc = 0;
 
 	mutex_lock(&ctx->lock);
 	r = xa_load(&ctx->region_ids, id);
-	if (r)
+	if (!r)
+		rc = -ENOENT;
+	else if (r->kind == GPUMEM_REGION_STOLEN)
+		rc = -EINVAL;
+	else
 		gpumem_region_unlink_locked(ctx, r);
 	mutex_unlock(&ctx->lock);
-	if (!r)
-		return -ENOENT;
+	if (rc)
+		return rc;
 	gpumem_region_free(r);
 	return 0;
 }

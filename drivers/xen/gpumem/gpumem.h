@@ -18,8 +18,11 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/gpumem.h>
 
+struct address_space;
 struct dma_buf_attachment;
 struct gpumem_hv;
+struct gpumem_steal;
+struct page;
 struct pci_dev;
 struct sg_table;
 struct xen_dm_op_buf;
@@ -33,6 +36,19 @@ struct xen_dm_op_buf;
  *         the error with *@done the index of the extent that failed.  Must
  *         neither sleep nor allocate: REVOKE is issued from mmu notifier and
  *         move_notify callbacks.
+ * @slots_alloc: @nr landing slots for STEAL: pages of the backend's physmap
+ *               with nothing behind them (Xen: xen_alloc_unpopulated_pages()).
+ *               May sleep.
+ * @slots_free: give back unpopulated landing slots.  May sleep.
+ * @slot_page: the page the backend reaches at a landing slot that holds a
+ *             stolen page, for mapping it to userspace.  Xen: the slot
+ *             itself (the p2m now maps the stolen frame behind it).  hvsim
+ *             cannot remap this kernel's memory and answers the frontend's
+ *             page it lent behind the slot.
+ * @slots_release: hand the pages at landing slots (stolen from a frontend
+ *                 that no longer exists) back to the hypervisor, leaving the
+ *                 slots unpopulated (Xen: XENMEM_decrease_reservation).
+ *                 Returns 0 or the error.
  * @destroy: free the backend.
  *
  * Every code path that reaches the hypervisor goes through this table; the
@@ -45,6 +61,13 @@ struct gpumem_hv_ops {
 	int (*batch)(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
 		     unsigned int *done);
+	int (*slots_alloc)(struct gpumem_hv *hv, unsigned int nr,
+			   struct page **slots);
+	void (*slots_free)(struct gpumem_hv *hv, unsigned int nr,
+			   struct page **slots);
+	struct page *(*slot_page)(struct gpumem_hv *hv, struct page *slot);
+	int (*slots_release)(struct gpumem_hv *hv, unsigned int nr,
+			     struct page **slots);
 	void (*destroy)(struct gpumem_hv *hv);
 };
 
@@ -106,6 +129,9 @@ struct gpumem_dev {
  * @region_ids: regions by id (@lock).
  * @nr_pages: pages in all regions (@lock).
  * @nr_regions: number of regions (@lock).
+ * @nr_stolen: pages in regions of stolen pages (@lock).
+ * @mapping: the address space userspace mappings of stolen pages live in
+ *           (set by mmap), for unmap_mapping_range() before RETURN.
  * @notifier_lock: taken by invalidate callbacks; protects every region's
  *                 @mapped bitmap and @revoke_ext.  Nothing allocates while
  *                 holding it.
@@ -125,8 +151,22 @@ struct gpumem_ctx {
 	struct xarray region_ids;
 	u64 nr_pages;
 	unsigned int nr_regions;
+	u64 nr_stolen;
+	struct address_space *mapping;
 	struct mutex notifier_lock;	/* see above */
 	struct xen_dm_op_gpumem_extent *revoke_ext;
+};
+
+/**
+ * enum gpumem_region_kind - where a region's frames come from
+ * @GPUMEM_REGION_VA: a range of a backend address space (MAP_VA).
+ * @GPUMEM_REGION_DMABUF: a range of a dmabuf (MAP_DMABUF).
+ * @GPUMEM_REGION_STOLEN: frontend pages stolen into landing slots (STEAL).
+ */
+enum gpumem_region_kind {
+	GPUMEM_REGION_VA,
+	GPUMEM_REGION_DMABUF,
+	GPUMEM_REGION_STOLEN,
 };
 
 /**
@@ -136,8 +176,10 @@ struct gpumem_ctx {
  * @nr_pages: pages in the region.
  * @id: id given to userspace.
  * @flags: GPUMEM_MAP_*.
+ * @kind: enum gpumem_region_kind.
  * @mapped: bit per page, set while the frontend maps it (notifier_lock).
- * @attach: the dmabuf attachment of a dmabuf region, NULL for a VA region.
+ * @attach: the dmabuf attachment of a dmabuf region, else NULL.
+ * @steal: the steal of a stolen region, else NULL.
  * @va: source of a VA region (MAP_VA).
  * @va.hva: first backing address.
  * @va.notifier: interval notifier on the backing range.
@@ -154,8 +196,10 @@ struct gpumem_region {
 	u64 nr_pages;
 	u32 id;
 	u32 flags;
+	enum gpumem_region_kind kind;
 	unsigned long *mapped;
 	struct dma_buf_attachment *attach;
+	struct gpumem_steal *steal;
 	union {
 		struct {
 			unsigned long hva;
@@ -188,11 +232,16 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 /* trace_gpumem_revoke() events that are not an mmu_notifier_event. */
 #define GPUMEM_REVOKE_UNMAP	-1	/* UNMAP or close */
 #define GPUMEM_REVOKE_MOVE	-2	/* dmabuf move_notify */
+#define GPUMEM_REVOKE_IOCTL	-3	/* GPUMEM_IOCTL_REVOKE */
 
 /* gpumem-region.c */
-struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx, u64 nr_pages,
-					  u64 gfn, u32 flags);
+struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
+					  enum gpumem_region_kind kind,
+					  u64 nr_pages, u64 gfn, u32 flags);
 void gpumem_region_free_raw(struct gpumem_region *r);
+int gpumem_region_link_locked(struct gpumem_region *r);
+void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
+				 struct gpumem_region *r);
 int gpumem_region_publish(struct gpumem_region *r, u32 *id);
 int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 				const struct gpumem_frame *frames,
@@ -202,6 +251,7 @@ void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
 int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
 			 u64 nr_pages, u64 gfn, u32 flags, u32 *id);
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
+int gpumem_region_revoke(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
 int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id);
 void gpumem_regions_destroy(struct gpumem_ctx *ctx);
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -218,6 +268,20 @@ int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 		       struct gpumem_frame *frames,
 		       struct xen_dm_op_gpumem_extent *ext);
 void gpumem_dmabuf_release(struct gpumem_region *r);
+
+/* gpumem-steal.c */
+int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset);
+int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset);
+int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
+		      struct gpumem_frame *frames,
+		      struct xen_dm_op_gpumem_extent *ext);
+void gpumem_steal_release(struct gpumem_region *r);
+int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma);
+unsigned int gpumem_steal_orphans(void);
+void gpumem_steal_exit(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int gpumem_steal_orphans_retry(void);
+#endif
 
 /* gpumem-va.c */
 bool gpumem_pfn_is_ram(unsigned long pfn);

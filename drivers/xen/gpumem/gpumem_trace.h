@@ -42,7 +42,10 @@ DEFINE_EVENT(gpumem_extents, gpumem_map,
 	     TP_ARGS(domid, gfn, nr_pages, extents, why)
 );
 
-/* why: the mmu_notifier_event, or -1 when the backend asked (UNMAP, close). */
+/*
+ * why: the mmu_notifier_event, or GPUMEM_REVOKE_*: -1 UNMAP or close, -2 a
+ * dmabuf move_notify, -3 GPUMEM_IOCTL_REVOKE.
+ */
 DEFINE_EVENT_PRINT(gpumem_extents, gpumem_revoke,
 		   TP_PROTO(u16 domid, u64 gfn, u64 nr_pages,
 			    unsigned int extents, int why),

@@ -79,6 +79,8 @@ struct hvsim {
 	struct xarray frames;		/* PFN -> struct hvsim_frame */
 	struct xarray backend_lent;	/* backend RAM PFN -> lent count */
 	struct xarray landing;		/* backend GFN -> stolen PFN */
+	struct xarray slots;		/* landing slots given out */
+	u64 nr_slots;
 	struct hvsim_range iomem[HVSIM_MAX_IOMEM];
 	unsigned int nr_iomem;
 	struct hvsim_op_stats stats[HVSIM_NR_OPS];
@@ -132,8 +134,12 @@ static int hvsim_backend_ram(struct hvsim *sim, u64 gfn, u64 *mfn)
 		*mfn = xa_to_value(slot);
 		return 0;
 	}
-	/* A simulator page is only in the backend's physmap at a landing GFN. */
-	if (hvsim_frame(sim, gfn) || !hvsim_pfn_is_ram(gfn))
+	/*
+	 * A simulator page is only in the backend's physmap at a landing GFN;
+	 * an empty landing slot is unpopulated.
+	 */
+	if (hvsim_frame(sim, gfn) || xa_load(&sim->slots, gfn) ||
+	    !hvsim_pfn_is_ram(gfn))
 		return -EPERM;
 	*mfn = gfn;
 	return 0;
@@ -308,9 +314,11 @@ static int hvsim_steal_refusal(struct hvsim *sim, struct hvsim_domain *d,
 	return 0;
 }
 
+/* Unpopulated: a slot hvsim_hv_slots_alloc() gave out, or no RAM at all. */
 static bool hvsim_backend_gfn_free(struct hvsim *sim, u64 gfn)
 {
-	return !xa_load(&sim->landing, gfn) && !hvsim_pfn_is_ram(gfn);
+	return !xa_load(&sim->landing, gfn) &&
+	       (xa_load(&sim->slots, gfn) || !hvsim_pfn_is_ram(gfn));
 }
 
 static int hvsim_steal(struct hvsim *sim, struct hvsim_domain *d,
@@ -511,9 +519,104 @@ static void hvsim_hv_destroy(struct gpumem_hv *hv)
 	hvsim_destroy(to_hvsim(hv));
 }
 
+/*
+ * Landing slots.  A real PVH dom0 gets GFNs with nothing behind them from
+ * xen_alloc_unpopulated_pages().  The simulator hands out pages of its own
+ * and treats their PFNs as unpopulated backend GFNs, so that the module
+ * handles the same struct page * slots either way.
+ */
+static int hvsim_hv_slots_alloc(struct gpumem_hv *hv, unsigned int nr,
+				struct page **slots)
+{
+	struct hvsim *sim = to_hvsim(hv);
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < nr; i++) {
+		slots[i] = alloc_page(GFP_KERNEL);
+		rc = slots[i] ? xa_insert(&sim->slots, page_to_pfn(slots[i]),
+					  xa_mk_value(0), GFP_KERNEL) : -ENOMEM;
+		if (rc && slots[i])
+			__free_page(slots[i]);
+	}
+	if (rc) {
+		/* slots[i - 1] failed and is gone: undo the ones before it. */
+		for (i--; i > 0; i--) {
+			xa_erase(&sim->slots, page_to_pfn(slots[i - 1]));
+			__free_page(slots[i - 1]);
+		}
+		return rc;
+	}
+	spin_lock(&sim->lock);
+	sim->nr_slots += nr;
+	spin_unlock(&sim->lock);
+	return 0;
+}
+
+static void hvsim_hv_slots_free(struct gpumem_hv *hv, unsigned int nr,
+				struct page **slots)
+{
+	struct hvsim *sim = to_hvsim(hv);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		/* A slot must be unpopulated again before it is freed. */
+		WARN_ON(xa_load(&sim->landing, page_to_pfn(slots[i])));
+		WARN_ON(!xa_erase(&sim->slots, page_to_pfn(slots[i])));
+		__free_page(slots[i]);
+	}
+	spin_lock(&sim->lock);
+	sim->nr_slots -= nr;
+	spin_unlock(&sim->lock);
+}
+
+/* This kernel's memory cannot be remapped: answer the page behind it. */
+static struct page *hvsim_hv_slot_page(struct gpumem_hv *hv, struct page *slot)
+{
+	struct hvsim *sim = to_hvsim(hv);
+	void *mfn;
+
+	spin_lock(&sim->lock);
+	mfn = xa_load(&sim->landing, page_to_pfn(slot));
+	spin_unlock(&sim->lock);
+	return mfn ? pfn_to_page(xa_to_value(mfn)) : NULL;
+}
+
+/* XENMEM_decrease_reservation of stolen pages at landing slots. */
+static int hvsim_hv_slots_release(struct gpumem_hv *hv, unsigned int nr,
+				  struct page **slots)
+{
+	struct hvsim *sim = to_hvsim(hv);
+	struct hvsim_frame *f;
+	unsigned int i;
+	int rc = 0;
+	void *mfn;
+
+	spin_lock(&sim->lock);
+	for (i = 0; !rc && i < nr; i++) {
+		mfn = xa_load(&sim->landing, page_to_pfn(slots[i]));
+		f = mfn ? hvsim_frame(sim, xa_to_value(mfn)) : NULL;
+		if (!f || f->owner != HVSIM_BACKEND_DOMID || f->lent) {
+			rc = -EBUSY;
+			break;
+		}
+		xa_erase(&sim->landing, page_to_pfn(slots[i]));
+		xa_erase(&sim->frames, xa_to_value(mfn));
+		__free_page(f->page);
+		kfree(f);
+		sim->doms[0]->tot_pages--;
+	}
+	spin_unlock(&sim->lock);
+	return rc;
+}
+
 static const struct gpumem_hv_ops hvsim_hv_ops = {
 	.query = hvsim_hv_query,
 	.batch = hvsim_hv_batch,
+	.slots_alloc = hvsim_hv_slots_alloc,
+	.slots_free = hvsim_hv_slots_free,
+	.slot_page = hvsim_hv_slot_page,
+	.slots_release = hvsim_hv_slots_release,
 	.destroy = hvsim_hv_destroy,
 };
 
@@ -546,6 +649,7 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	xa_init(&sim->frames);
 	xa_init(&sim->backend_lent);
 	xa_init(&sim->landing);
+	xa_init(&sim->slots);
 	return sim;
 }
 EXPORT_SYMBOL_IF_KUNIT(hvsim_create);
@@ -728,6 +832,9 @@ void hvsim_destroy(struct hvsim *sim)
 		kfree(f);
 	}
 	WARN_ON(!xa_empty(&sim->backend_lent));
+	/* The module frees every landing slot it allocated. */
+	WARN_ON(!xa_empty(&sim->slots));
+	xa_destroy(&sim->slots);
 	xa_destroy(&sim->frames);
 	xa_destroy(&sim->backend_lent);
 	xa_destroy(&sim->landing);
@@ -814,9 +921,9 @@ void hvsim_set_max_extent_frames(struct hvsim *sim, u32 frames)
 EXPORT_SYMBOL_IF_KUNIT(hvsim_set_max_extent_frames);
 
 /**
- * hvsim_set_max_pages() - change a frontend's page limit (Xen's max_mem)
+ * hvsim_set_max_pages() - change a domain's page limit (Xen's max_mem)
  * @sim: the simulator.
- * @domid: the frontend.
+ * @domid: a frontend, or HVSIM_BACKEND_DOMID (the limit on stolen pages).
  * @max_pages: the new limit; pages it already owns are not taken away.
  *
  * Return: 0 or -ESRCH.
@@ -827,7 +934,12 @@ int hvsim_set_max_pages(struct hvsim *sim, domid_t domid, u64 max_pages)
 	int rc;
 
 	spin_lock(&sim->lock);
-	rc = hvsim_target(sim, domid, &d);
+	if (domid == HVSIM_BACKEND_DOMID) {
+		d = sim->doms[0];
+		rc = 0;
+	} else {
+		rc = hvsim_target(sim, domid, &d);
+	}
 	if (!rc)
 		d->max_pages = max_pages;
 	spin_unlock(&sim->lock);
@@ -995,6 +1107,23 @@ int hvsim_lookup(struct hvsim *sim, domid_t domid, u64 gfn,
 	return rc;
 }
 EXPORT_SYMBOL_IF_KUNIT(hvsim_lookup);
+
+/**
+ * hvsim_slots_in_use() - landing slots given out and not freed
+ * @sim: the simulator.
+ *
+ * Return: their number.
+ */
+u64 hvsim_slots_in_use(struct hvsim *sim)
+{
+	u64 n;
+
+	spin_lock(&sim->lock);
+	n = sim->nr_slots;
+	spin_unlock(&sim->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(hvsim_slots_in_use);
 
 /**
  * hvsim_domain_info() - page accounting and entry counts of a domain

@@ -150,5 +150,6 @@ void hvsim_frame_info(struct hvsim *sim, u64 frame,
 void hvsim_op_stats(struct hvsim *sim, unsigned int op,
 		    struct hvsim_op_stats *out);
 u64 hvsim_faults(struct hvsim *sim);
+u64 hvsim_slots_in_use(struct hvsim *sim);
 
 #endif /* _XEN_GPUMEM_HVSIM_H */

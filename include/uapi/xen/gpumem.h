@@ -42,7 +42,7 @@
  * gpumem_query.features: ioctls this module implements and the hypervisor
  * supports for the bound domain.
  */
-#define GPUMEM_FEAT_MAP_VA	(1ull << 0)	/* MAP_VA, POPULATE, UNMAP */
+#define GPUMEM_FEAT_MAP_VA	(1ull << 0)	/* MAP_VA, POPULATE, REVOKE, UNMAP */
 #define GPUMEM_FEAT_MAP_DMABUF	(1ull << 1)	/* MAP_DMABUF */
 #define GPUMEM_FEAT_STEAL	(1ull << 2)	/* STEAL, RETURN */
 
@@ -189,11 +189,75 @@ struct gpumem_unmap {
 	__u32 flags;
 };
 
+/**
+ * struct gpumem_revoke - take GFNs back from the frontend, keep the regions
+ * @gfn: IN: first frontend GFN.
+ * @nr_pages: IN: number of GFNs, not 0.
+ * @domid: IN: the bound domain.
+ * @flags: IN: must be 0.
+ *
+ * Every GFN must lie in a region.  The mapped ones are revoked (a frontend
+ * access then faults to the device model); GPUMEM_IOCTL_POPULATE maps them
+ * again.  The VMM's own counterpart of an invalidation.
+ */
+struct gpumem_revoke {
+	__u64 gfn;
+	__u64 nr_pages;
+	__u32 domid;
+	__u32 flags;
+};
+
+/**
+ * struct gpumem_steal - make frontend RAM pages the backend's
+ * @gfn: IN: first frontend GFN.
+ * @nr_pages: IN: number of GFNs, 1 .. max_stolen_pages.
+ * @domid: IN: the bound domain.
+ * @flags: IN: must be 0.
+ * @offset: OUT: where to mmap() the pages on this context's descriptor
+ *          (MAP_SHARED, at this offset, at most @nr_pages pages); also the
+ *          steal's name for GPUMEM_IOCTL_RETURN.  Must be 0 on entry.
+ *
+ * The pages keep their contents and the frontend keeps seeing them at the
+ * same GFNs, now as a region of the context: GPUMEM_IOCTL_REVOKE and
+ * GPUMEM_IOCTL_POPULATE work on it like on any region.  The mapping at
+ * @offset is an ordinary page mapping: a host GPU driver's userptr path
+ * (get_user_pages, hmm_range_fault) can use it.  All or nothing: if any page
+ * is refused, those already taken are given back.
+ */
+struct gpumem_steal {
+	__u64 gfn;
+	__u64 nr_pages;
+	__u32 domid;
+	__u32 flags;
+	__u64 offset;
+};
+
+/**
+ * struct gpumem_return - give stolen pages back to the frontend
+ * @offset: IN: from GPUMEM_IOCTL_STEAL.
+ * @domid: IN: the bound domain.
+ * @flags: IN: must be 0.
+ *
+ * Every mapping of the pages in this process and others is removed first;
+ * if anything in the backend still holds a page (a driver's pin, a
+ * get_user_pages reference) the call fails with -EBUSY and the steal stays
+ * whole and usable.  On success the frontend owns the pages again at the
+ * GFNs it had them, with what the backend wrote into them.
+ */
+struct gpumem_return {
+	__u64 offset;
+	__u32 domid;
+	__u32 flags;
+};
+
 #define GPUMEM_IOCTL_BIND	_IOW(GPUMEM_IOCTL_MAGIC, 0x00, struct gpumem_bind)
 #define GPUMEM_IOCTL_QUERY	_IOWR(GPUMEM_IOCTL_MAGIC, 0x01, struct gpumem_query)
 #define GPUMEM_IOCTL_MAP_VA	_IOWR(GPUMEM_IOCTL_MAGIC, 0x02, struct gpumem_map_va)
 #define GPUMEM_IOCTL_MAP_DMABUF	_IOWR(GPUMEM_IOCTL_MAGIC, 0x03, struct gpumem_map_dmabuf)
 #define GPUMEM_IOCTL_POPULATE	_IOW(GPUMEM_IOCTL_MAGIC, 0x04, struct gpumem_populate)
 #define GPUMEM_IOCTL_UNMAP	_IOW(GPUMEM_IOCTL_MAGIC, 0x05, struct gpumem_unmap)
+#define GPUMEM_IOCTL_STEAL	_IOWR(GPUMEM_IOCTL_MAGIC, 0x06, struct gpumem_steal)
+#define GPUMEM_IOCTL_RETURN	_IOW(GPUMEM_IOCTL_MAGIC, 0x07, struct gpumem_return)
+#define GPUMEM_IOCTL_REVOKE	_IOW(GPUMEM_IOCTL_MAGIC, 0x08, struct gpumem_revoke)
 
 #endif /* _UAPI_XEN_GPUMEM_H */

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * xen-gpumem: STEAL and RETURN, frontend RAM pages made the backend's for a
+ * while, and the VMM's mapping of them.
+ *
+ * Steal.  Landing slots, unpopulated GFNs of the backend's physmap, come
+ * first (Xen: xen_alloc_unpopulated_pages(), so no dom0 RAM is given up);
+ * XEN_DMOP_gpumem_steal then moves the frontend's pages behind them and
+ * leaves lent entries of the same pages at the frontend's GFNs.  The range
+ * becomes a region of the context whose frames are the landing GFNs, so
+ * REVOKE and POPULATE treat it like any other region.  If the hypervisor
+ * refuses a page, the pages already moved are given back: all or nothing.
+ *
+ * Use.  The VMM mmaps the pages at the steal's offset of its context file;
+ * the fault handler inserts them one by one as ordinary pages (no PFNMAP),
+ * which get_user_pages() and hmm_range_fault() accept, so the VA range can
+ * be handed to a host GPU driver's userptr path.  Offsets are unique in the
+ * module: every open file of the device shares one address_space, and
+ * unmap_mapping_range() must reach no other steal.
+ *
+ * Return.  The steal stops serving faults (@live cleared under the steal
+ * table's xa_lock, under which the fault handler also looks the page up and
+ * takes its reference), every user mapping is zapped, and each page's
+ * reference count must then be what it was right after the steal: any other
+ * reference is a pin or a GUP reference through which dom0 could still
+ * write or DMA, and the call fails with -EBUSY, leaving the steal live.  A
+ * racing fault either took its reference before (and is counted) or finds
+ * the steal not live (SIGBUS).  Then XEN_DMOP_gpumem_return, then the slots
+ * are freed.
+ *
+ * Orphans.  Closing the context gives every steal back.  One whose pages
+ * are still held elsewhere in dom0, or that the hypervisor refuses, cannot
+ * go back yet: it becomes an orphan, owned by the module (which then stays
+ * loaded) and retried from a delayed work until it can.  Pages whose
+ * frontend no longer exists are handed to the hypervisor instead
+ * (slots_release) and their slots freed.
+ *
+ * Locks: ctx->lock around a steal's changes (STEAL, RETURN, populate); the
+ * steal table's xa_lock (a spinlock) for @live and the fault lookup;
+ * gpumem_orphans_lock for orphans, which have no context.  See gpumem-ctx.c
+ * for the order.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <kunit/visibility.h>
+
+#include "gpumem.h"
+
+/* A steal's window of the mmap offset space, in pages: 2^32. */
+#define GPUMEM_STEAL_SHIFT	32
+/* Steal ids: offsets, id << (GPUMEM_STEAL_SHIFT + PAGE_SHIFT), stay < 2^63. */
+#define GPUMEM_STEAL_MAX_ID	((1u << (63 - GPUMEM_STEAL_SHIFT - PAGE_SHIFT)) - 1)
+/* Pages per STEAL or RETURN hypercall batch built at once. */
+#define GPUMEM_STEAL_CHUNK	4096u
+/* How often orphans are retried. */
+#define GPUMEM_ORPHAN_RETRY	HZ
+
+/**
+ * struct gpumem_steal - frontend pages held in landing slots
+ * @ctx: the context, NULL once orphaned.
+ * @region: its region in @ctx, NULL once orphaned.
+ * @hv: the hypervisor.
+ * @domid: the frontend.
+ * @gfn: its first GFN.
+ * @max_extents: extents per hypercall.
+ * @max_extent_frames: frames per extent.
+ * @id: name in gpumem_steals; the mmap offset is derived from it.
+ * @live: userspace may map the pages (the xa_lock of gpumem_steals).
+ * @nr_pages: pages asked for, and landing slots allocated.
+ * @nr_stolen: pages [0, @nr_stolen) were stolen.
+ * @nr_returned: pages [0, @nr_returned) are no longer the backend's.
+ * @slots: landing slots.
+ * @pages: the page dom0 reaches behind each slot.
+ * @refs: each page's reference count right after the steal.
+ * @orphan: in gpumem_orphans.
+ *
+ * @nr_stolen and @nr_returned change only while not @live.
+ */
+struct gpumem_steal {
+	struct gpumem_ctx *ctx;
+	struct gpumem_region *region;
+	struct gpumem_hv *hv;
+	domid_t domid;
+	u64 gfn;
+	unsigned int max_extents;
+	unsigned int max_extent_frames;
+	u32 id;
+	bool live;
+	u64 nr_pages;
+	u64 nr_stolen;
+	u64 nr_returned;
+	struct page **slots;
+	struct page **pages;
+	unsigned int *refs;
+	struct list_head orphan;
+};
+
+static DEFINE_XARRAY_ALLOC1(gpumem_steals);
+static u32 gpumem_steal_next_id;
+
+static LIST_HEAD(gpumem_orphans);
+static DEFINE_MUTEX(gpumem_orphans_lock);
+static void gpumem_orphans_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(gpumem_orphans_work, gpumem_orphans_work_fn);
+
+static u64 gpumem_steal_offset(const struct gpumem_steal *s)
+{
+	return (u64)s->id << (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
+}
+
+static void gpumem_steal_set_live(struct gpumem_steal *s, bool live)
+{
+	xa_lock(&gpumem_steals);
+	s->live = live;
+	xa_unlock(&gpumem_steals);
+}
+
+/* Extents for pages [first, first + n): runs of consecutive slots. */
+static unsigned int gpumem_steal_extents(const struct gpumem_steal *s,
+					 u64 first, u64 n,
+					 struct xen_dm_op_gpumem_extent *ext)
+{
+	struct xen_dm_op_gpumem_extent *cur = NULL;
+	unsigned int nr_ext = 0;
+	u64 i;
+
+	for (i = first; i < first + n; i++) {
+		u64 frame = page_to_pfn(s->slots[i]);
+
+		if (cur && cur->frame + cur->nr_frames == frame &&
+		    cur->nr_frames < s->max_extent_frames) {
+			cur->nr_frames++;
+			continue;
+		}
+		cur = &ext[nr_ext++];
+		*cur = (struct xen_dm_op_gpumem_extent){
+			.frame = frame, .gfn = s->gfn + i, .nr_frames = 1,
+		};
+	}
+	return nr_ext;
+}
+
+/*
+ * Issue @op (STEAL or RETURN) for pages [first, end), in batches; *@pos ends
+ * after the last page the hypervisor applied.
+ */
+static int gpumem_steal_call(struct gpumem_steal *s, unsigned int op,
+			     u64 first, u64 end,
+			     struct xen_dm_op_gpumem_extent *ext, u64 *pos)
+{
+	unsigned int nr_ext, done, i;
+	int rc = 0;
+
+	for (*pos = first; !rc && *pos < end; cond_resched()) {
+		nr_ext = gpumem_steal_extents(s, *pos,
+					      min_t(u64, end - *pos,
+						    GPUMEM_STEAL_CHUNK), ext);
+		rc = gpumem_hv_batch(s->hv, s->domid, op, ext, nr_ext,
+				     s->max_extents, &done);
+		for (i = 0; i < done; i++)
+			*pos += ext[i].nr_frames;
+	}
+	return rc;
+}
+
+/* Is any page still held in dom0 beyond what the steal left on it? */
+static bool gpumem_steal_busy(const struct gpumem_steal *s)
+{
+	u64 i;
+
+	for (i = s->nr_returned; i < s->nr_stolen; i++)
+		if (page_ref_count(s->pages[i]) != s->refs[i])
+			return true;
+	return false;
+}
+
+/* Pages up to @pos have been returned: the region no longer maps them. */
+static void gpumem_steal_returned(struct gpumem_steal *s, u64 pos)
+{
+	if (s->region && pos > s->nr_returned) {
+		mutex_lock(&s->ctx->notifier_lock);
+		bitmap_clear(s->region->mapped, s->nr_returned,
+			     pos - s->nr_returned);
+		mutex_unlock(&s->ctx->notifier_lock);
+	}
+	s->nr_returned = pos;
+}
+
+/*
+ * Give every page still held back to the frontend, or to the hypervisor if
+ * the frontend is gone.  On failure the steal is live again (if it has a
+ * context) and what was given back stays given back.
+ */
+static int gpumem_steal_give_back(struct gpumem_steal *s)
+{
+	struct gpumem_ctx *ctx = s->ctx;
+	struct xen_dm_op_gpumem_extent *ext;
+	struct address_space *mapping;
+	u64 pos = s->nr_returned;
+	int rc;
+
+	if (ctx)
+		lockdep_assert_held(&ctx->lock);
+	gpumem_steal_set_live(s, false);
+	mapping = ctx ? READ_ONCE(ctx->mapping) : NULL;
+	if (mapping)
+		unmap_mapping_range(mapping, gpumem_steal_offset(s) +
+				    (s->nr_returned << PAGE_SHIFT),
+				    (s->nr_stolen - s->nr_returned) <<
+				    PAGE_SHIFT, 1);
+	rc = -EBUSY;
+	if (gpumem_steal_busy(s))
+		goto out;
+	rc = -ENOMEM;
+	ext = kvmalloc_array(GPUMEM_STEAL_CHUNK, sizeof(*ext), GFP_KERNEL);
+	if (!ext)
+		goto out;
+	rc = ctx && READ_ONCE(ctx->frontend_gone) ? -ESRCH :
+		gpumem_steal_call(s, XEN_DMOP_gpumem_return, s->nr_returned,
+				  s->nr_stolen, ext, &pos);
+	kvfree(ext);
+	gpumem_steal_returned(s, pos);
+	/*
+	 * -ESRCH: the frontend is destroyed.  -EPERM: the pages were not
+	 * stolen from the domain now named by this domid, which means theirs
+	 * is destroyed too.  Either way they are the backend's for good.
+	 */
+	if (rc == -ESRCH || rc == -EPERM) {
+		if (ctx)
+			WRITE_ONCE(ctx->frontend_gone, true);
+		rc = s->hv->ops->slots_release(s->hv, s->nr_stolen - pos,
+					       s->slots + pos);
+		if (!rc)
+			gpumem_steal_returned(s, s->nr_stolen);
+	}
+out:
+	if (rc && ctx)
+		gpumem_steal_set_live(s, true);
+	return rc;
+}
+
+/* Free a steal that holds no page any more. */
+static void gpumem_steal_free(struct gpumem_steal *s)
+{
+	s->hv->ops->slots_free(s->hv, s->nr_pages, s->slots);
+	xa_erase(&gpumem_steals, s->id);
+	kvfree(s->refs);
+	kvfree(s->pages);
+	kvfree(s->slots);
+	kfree(s);
+}
+
+static struct gpumem_steal *gpumem_steal_alloc(struct gpumem_ctx *ctx,
+					       u64 gfn, u64 nr_pages)
+{
+	struct gpumem_hv *hv = ctx->gdev->hv;
+	struct gpumem_steal *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int rc = -ENOMEM;
+
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->ctx = ctx;
+	s->hv = hv;
+	s->domid = ctx->domid;
+	s->gfn = gfn;
+	s->max_extents = ctx->max_extents;
+	s->max_extent_frames = ctx->max_extent_frames;
+	s->nr_pages = nr_pages;
+	s->slots = kvcalloc(nr_pages, sizeof(*s->slots), GFP_KERNEL);
+	s->pages = kvcalloc(nr_pages, sizeof(*s->pages), GFP_KERNEL);
+	s->refs = kvcalloc(nr_pages, sizeof(*s->refs), GFP_KERNEL);
+	if (!s->slots || !s->pages || !s->refs)
+		goto err;
+	/* Cyclic: a stale mapping's offset is not soon another steal's. */
+	rc = xa_alloc_cyclic(&gpumem_steals, &s->id, s,
+			     XA_LIMIT(1, GPUMEM_STEAL_MAX_ID),
+			     &gpumem_steal_next_id, GFP_KERNEL);
+	if (rc < 0)
+		goto err;
+	rc = hv->ops->slots_alloc(hv, nr_pages, s->slots);
+	if (!rc)
+		return s;
+	xa_erase(&gpumem_steals, s->id);
+err:
+	kvfree(s->refs);
+	kvfree(s->pages);
+	kvfree(s->slots);
+	kfree(s);
+	return ERR_PTR(rc);
+}
+
+static void gpumem_steal_orphan(struct gpumem_steal *s, int rc)
+{
+	pr_warn("d%u: %llu stolen pages at gfn %#llx cannot be given back yet (%d); retrying until they can\n",
+		s->domid, s->nr_stolen - s->nr_returned, s->gfn + s->nr_returned,
+		rc);
+	/* Nothing maps them any more: the context's file is being released. */
+	s->ctx = NULL;
+	s->region = NULL;
+	__module_get(THIS_MODULE);
+	mutex_lock(&gpumem_orphans_lock);
+	list_add_tail(&s->orphan, &gpumem_orphans);
+	mutex_unlock(&gpumem_orphans_lock);
+	mod_delayed_work(system_wq, &gpumem_orphans_work, GPUMEM_ORPHAN_RETRY);
+}
+
+/* Give back a steal, or, failing that, make it an orphan; then it is gone. */
+static void gpumem_steal_dispose(struct gpumem_steal *s)
+{
+	int rc = gpumem_steal_give_back(s);
+
+	if (rc)
+		gpumem_steal_orphan(s, rc);
+	else
+		gpumem_steal_free(s);
+}
+
+/**
+ * gpumem_steal() - steal frontend pages into landing slots
+ * @ctx: a bound context whose hypervisor has every gpumem op.
+ * @gfn: first frontend GFN.
+ * @nr_pages: pages, 1 .. U32_MAX.
+ * @offset: out: the steal's mmap offset and name.
+ *
+ * Return: 0; -E2BIG (max_stolen_pages, max_regions), -EEXIST (GFNs in a
+ * region), -ENOMEM, -ESRCH, or the hypervisor's refusal of a page (then no
+ * page is stolen).
+ */
+int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
+{
+	struct gpumem_hv *hv = ctx->gdev->hv;
+	struct xen_dm_op_gpumem_extent *ext;
+	struct gpumem_region *r;
+	struct gpumem_steal *s;
+	u64 pos = 0, i;
+	int rc;
+
+	r = gpumem_region_alloc(ctx, GPUMEM_REGION_STOLEN, nr_pages, gfn, 0);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	ext = kvmalloc_array(min_t(u64, nr_pages, GPUMEM_STEAL_CHUNK),
+			     sizeof(*ext), GFP_KERNEL);
+	s = ext ? gpumem_steal_alloc(ctx, gfn, nr_pages) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(s)) {
+		kvfree(ext);
+		gpumem_region_free_raw(r);
+		return PTR_ERR(s);
+	}
+	r->steal = s;
+	s->region = r;
+
+	mutex_lock(&ctx->lock);
+	rc = gpumem_region_link_locked(r);
+	if (!rc)
+		rc = READ_ONCE(ctx->frontend_gone) ? -ESRCH :
+			gpumem_steal_call(s, XEN_DMOP_gpumem_steal, 0,
+					  nr_pages, ext, &pos);
+	kvfree(ext);
+	if (rc == -ESRCH)
+		WRITE_ONCE(ctx->frontend_gone, true);
+	s->nr_stolen = pos;
+	for (i = 0; i < pos; i++) {
+		s->pages[i] = hv->ops->slot_page(hv, s->slots[i]);
+		s->refs[i] = page_ref_count(s->pages[i]);
+	}
+	if (!rc) {
+		mutex_lock(&ctx->notifier_lock);
+		bitmap_set(r->mapped, 0, nr_pages);
+		mutex_unlock(&ctx->notifier_lock);
+		gpumem_steal_set_live(s, true);
+		*offset = gpumem_steal_offset(s);
+		mutex_unlock(&ctx->lock);
+		return 0;
+	}
+	if (r->id)
+		gpumem_region_unlink_locked(ctx, r);
+	/* All or nothing: what was stolen goes back. */
+	s->region = NULL;
+	gpumem_steal_dispose(s);
+	mutex_unlock(&ctx->lock);
+	gpumem_region_free_raw(r);
+	return rc;
+}
+
+static struct gpumem_steal *gpumem_steal_lookup(struct gpumem_ctx *ctx,
+						u64 offset)
+{
+	u64 id = offset >> (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
+	struct gpumem_steal *s;
+
+	lockdep_assert_held(&ctx->lock);
+	if (offset & (BIT_ULL(GPUMEM_STEAL_SHIFT + PAGE_SHIFT) - 1) ||
+	    id > GPUMEM_STEAL_MAX_ID)
+		return NULL;
+	s = xa_load(&gpumem_steals, id);
+	return s && s->ctx == ctx ? s : NULL;
+}
+
+/**
+ * gpumem_steal_return() - give a steal's pages back to the frontend
+ * @ctx: the context.
+ * @offset: the steal's offset.
+ *
+ * Return: 0; -ENOENT (no such steal), -EBUSY (a page is still referenced in
+ * dom0), -ENOMEM, or the hypervisor's refusal (the steal stays, minus the
+ * pages given back before it).
+ */
+int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset)
+{
+	struct gpumem_region *r = NULL;
+	struct gpumem_steal *s;
+	int rc = -ENOENT;
+
+	mutex_lock(&ctx->lock);
+	s = gpumem_steal_lookup(ctx, offset);
+	if (s)
+		rc = gpumem_steal_give_back(s);
+	if (s && !rc) {
+		r = s->region;
+		gpumem_region_unlink_locked(ctx, r);
+		gpumem_steal_free(s);
+	}
+	mutex_unlock(&ctx->lock);
+	if (r)
+		gpumem_region_free_raw(r);
+	return rc;
+}
+
+/**
+ * gpumem_steal_fill() - map stolen pages at their frontend GFNs again
+ * @r: a region of stolen pages.
+ * @first: first page index.
+ * @nr: number of pages, at most GPUMEM_STEAL_CHUNK.
+ * @frames: room for @nr frames.
+ * @ext: room for @nr extents.
+ *
+ * Return: 0, -EBUSY if part of the steal has been returned (only RETURN
+ * may continue it), or as gpumem_region_commit_locked().
+ */
+int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
+		      struct gpumem_frame *frames,
+		      struct xen_dm_op_gpumem_extent *ext)
+{
+	struct gpumem_steal *s = r->steal;
+	u64 i;
+	int rc;
+
+	lockdep_assert_held(&r->ctx->lock);
+	if (s->nr_returned)
+		return -EBUSY;
+	for (i = 0; i < nr; i++)
+		frames[i] = (struct gpumem_frame){
+			.frame = page_to_pfn(s->slots[first + i]),
+		};
+	mutex_lock(&r->ctx->notifier_lock);
+	rc = gpumem_region_commit_locked(r, first, nr, frames, ext);
+	mutex_unlock(&r->ctx->notifier_lock);
+	return rc;
+}
+
+/**
+ * gpumem_steal_release() - the context is closing: give a steal back
+ * @r: its region, unlinked.
+ *
+ * What cannot be given back now becomes an orphan, retried later.
+ */
+void gpumem_steal_release(struct gpumem_region *r)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+
+	mutex_lock(&ctx->lock);
+	r->steal->region = NULL;
+	gpumem_steal_dispose(r->steal);
+	mutex_unlock(&ctx->lock);
+}
+
+static vm_fault_t gpumem_steal_fault(struct vm_fault *vmf)
+{
+	struct gpumem_ctx *ctx = vmf->vma->vm_file->private_data;
+	u64 idx = vmf->pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
+	struct gpumem_steal *s;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	xa_lock(&gpumem_steals);
+	s = xa_load(&gpumem_steals, vmf->pgoff >> GPUMEM_STEAL_SHIFT);
+	if (s && s->ctx == ctx && s->live && idx >= s->nr_returned &&
+	    idx < s->nr_stolen) {
+		vmf->page = s->pages[idx];
+		get_page(vmf->page);
+		ret = 0;
+	}
+	xa_unlock(&gpumem_steals);
+	return ret;
+}
+
+static const struct vm_operations_struct gpumem_steal_vm_ops = {
+	.fault = gpumem_steal_fault,
+};
+
+/**
+ * gpumem_steal_mmap() - map a steal's pages into the caller
+ * @ctx: the context of the file being mapped.
+ * @vma: a MAP_SHARED mapping inside one live steal.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
+{
+	u64 idx = vma->vm_pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
+	struct gpumem_steal *s;
+	bool ok;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	xa_lock(&gpumem_steals);
+	s = xa_load(&gpumem_steals, vma->vm_pgoff >> GPUMEM_STEAL_SHIFT);
+	ok = s && s->ctx == ctx && s->live && idx >= s->nr_returned &&
+	     vma_pages(vma) <= s->nr_stolen - idx;
+	xa_unlock(&gpumem_steals);
+	if (!ok)
+		return -EINVAL;
+	WRITE_ONCE(ctx->mapping, vma->vm_file->f_mapping);
+	/* Not inherited, not grown, not dumped: the pages are the guest's. */
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &gpumem_steal_vm_ops;
+	return 0;
+}
+
+/* Retry every orphan; the number left. */
+static unsigned int gpumem_orphans_run(void)
+{
+	struct gpumem_steal *s, *tmp;
+	unsigned int left = 0;
+
+	mutex_lock(&gpumem_orphans_lock);
+	list_for_each_entry_safe(s, tmp, &gpumem_orphans, orphan) {
+		if (gpumem_steal_give_back(s)) {
+			left++;
+			continue;
+		}
+		pr_info("d%u: orphaned stolen pages at gfn %#llx given back\n",
+			s->domid, s->gfn);
+		list_del(&s->orphan);
+		gpumem_steal_free(s);
+		module_put(THIS_MODULE);
+	}
+	if (left)
+		mod_delayed_work(system_wq, &gpumem_orphans_work,
+				 GPUMEM_ORPHAN_RETRY);
+	mutex_unlock(&gpumem_orphans_lock);
+	return left;
+}
+
+static void gpumem_orphans_work_fn(struct work_struct *work)
+{
+	gpumem_orphans_run();
+}
+
+/**
+ * gpumem_steal_orphans() - how many steals wait to be given back
+ *
+ * Return: the number of orphans.
+ */
+unsigned int gpumem_steal_orphans(void)
+{
+	unsigned int n;
+
+	mutex_lock(&gpumem_orphans_lock);
+	n = list_count_nodes(&gpumem_orphans);
+	mutex_unlock(&gpumem_orphans_lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_steal_orphans);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gpumem_steal_orphans_retry() - retry the orphans now (tests)
+ *
+ * Return: the number of orphans left.
+ */
+unsigned int gpumem_steal_orphans_retry(void)
+{
+	cancel_delayed_work_sync(&gpumem_orphans_work);
+	return gpumem_orphans_run();
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_steal_orphans_retry);
+#endif
+
+/**
+ * gpumem_steal_exit() - module unload: no orphan can exist (each holds a
+ * module reference), so only the retry work may be left to stop.
+ */
+void gpumem_steal_exit(void)
+{
+	cancel_delayed_work_sync(&gpumem_orphans_work);
+}
