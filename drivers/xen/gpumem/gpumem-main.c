@@ -250,6 +250,15 @@ static struct gpumem_hv *__init gpumem_hvsim_create(void)
 		hvsim_destroy(sim);
 		return ERR_PTR(rc);
 	}
+	/*
+	 * Like Xen's dom0, the simulated backend may map any MMIO (hvsim
+	 * still refuses RAM frames as MMIO): a BAR is usable as found.
+	 */
+	rc = hvsim_iomem_permit(sim, 0, 1ULL << (52 - PAGE_SHIFT));
+	if (rc) {
+		hvsim_destroy(sim);
+		return ERR_PTR(rc);
+	}
 	pr_warn("simulated hypervisor (hvsim) with frontend d%u: no real guest shares memory with this kernel\n",
 		hvsim_domid);
 	return hvsim_hv(sim);
