@@ -5,7 +5,8 @@
  * Lock order of the module, outermost first:
  *
  *   ctx->lock (mutex: bind latch, the set of regions, steals)
- *   or gpumem_orphans_lock (mutex: steals whose context is gone)
+ *     -> gpumem_orphans_lock (mutex: steals whose context is gone; also
+ *        taken alone by the orphans' retry work)
  *     -> mmap_lock of a region's mm, or a dmabuf's dma_resv (resolving
  *        frames), or i_mmap_rwsem of the device's address_space (RETURN
  *        zaps the VMM's mappings of stolen pages)
@@ -25,6 +26,7 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/compat.h>
 #include <linux/mm.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
@@ -361,6 +363,9 @@ static int gpumem_ioctl_steal(struct gpumem_ctx *ctx,
 	u64 offset;
 	int rc;
 
+	/* A 32-bit caller could not mmap the answer: offsets need 64 bits. */
+	if (in_compat_syscall())
+		return -EOPNOTSUPP;
 	if (copy_from_user(&a, ua, sizeof(a)))
 		return -EFAULT;
 	if (a.offset)
@@ -374,8 +379,8 @@ static int gpumem_ioctl_steal(struct gpumem_ctx *ctx,
 		rc = gpumem_steal(ctx, a.gfn, a.nr_pages, &offset);
 	if (rc || !put_user(offset, &ua->offset))
 		return rc;
-	/* Nobody learnt the offset, so nobody can have mapped it. */
-	WARN_ON(gpumem_steal_return(ctx, offset));
+	/* Best effort; what stays is returned at close. */
+	gpumem_steal_return(ctx, offset);
 	return -EFAULT;
 }
 

@@ -127,17 +127,24 @@ static struct page *gpumem_xen_slot_page(struct gpumem_hv *hv,
 }
 
 static int gpumem_xen_slots_release(struct gpumem_hv *hv, unsigned int nr,
-				    struct page **slots)
+				    struct page **slots, unsigned int *done)
 {
 	xen_pfn_t frames[64];
-	unsigned int i, j, n;
+	unsigned int j, n;
+	int rc;
 
-	for (i = 0; i < nr; i += n) {
-		n = min_t(unsigned int, nr - i, ARRAY_SIZE(frames));
+	for (*done = 0; *done < nr; *done += rc) {
+		n = min_t(unsigned int, nr - *done, ARRAY_SIZE(frames));
 		for (j = 0; j < n; j++)
-			frames[j] = page_to_xen_pfn(slots[i + j]);
-		if (xenmem_reservation_decrease(n, frames) != n)
+			frames[j] = page_to_xen_pfn(slots[*done + j]);
+		/* Xen releases a prefix of the list: its length, or < 0. */
+		rc = xenmem_reservation_decrease(n, frames);
+		if (rc < 0)
+			return rc;
+		if ((unsigned int)rc < n) {
+			*done += rc;
 			return -EBUSY;
+		}
 	}
 	return 0;
 }

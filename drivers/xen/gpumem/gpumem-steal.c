@@ -20,25 +20,27 @@
  *
  * Return.  The steal stops serving faults (@live cleared under the steal
  * table's xa_lock, under which the fault handler also looks the page up and
- * takes its reference), every user mapping is zapped, and each page's
- * reference count must then be what it was right after the steal: any other
- * reference is a pin or a GUP reference through which dom0 could still
- * write or DMA, and the call fails with -EBUSY, leaving the steal live.  A
- * racing fault either took its reference before (and is counted) or finds
- * the steal not live (SIGBUS).  Then XEN_DMOP_gpumem_return, then the slots
- * are freed.
+ * takes its reference), every user mapping is zapped, and then each page
+ * must be held by its owner alone: reference count 1 (the seam's promise for
+ * slot_page(), true of a ZONE_DEVICE slot and of hvsim's pages), not mapped,
+ * not DMA-pinned.  Any other reference is a pin or a GUP reference through
+ * which dom0 could still write or DMA, and the call fails with -EBUSY,
+ * leaving the steal live.  A racing fault either took its reference before
+ * (and is counted) or finds the steal not live (SIGBUS).  Then
+ * XEN_DMOP_gpumem_return, then the slots are freed.
  *
  * Orphans.  Closing the context gives every steal back.  One whose pages
  * are still held elsewhere in dom0, or that the hypervisor refuses, cannot
  * go back yet: it becomes an orphan, owned by the module (which then stays
  * loaded) and retried from a delayed work until it can.  Pages whose
- * frontend no longer exists are handed to the hypervisor instead
- * (slots_release) and their slots freed.
+ * frontend no longer exists (-ESRCH, and only that) are scrubbed and handed
+ * to the hypervisor instead (slots_release), and their slots freed.
  *
  * Locks: ctx->lock around a steal's changes (STEAL, RETURN, populate); the
- * steal table's xa_lock (a spinlock) for @live and the fault lookup;
- * gpumem_orphans_lock for orphans, which have no context.  See gpumem-ctx.c
- * for the order.
+ * steal table's xa_lock (a spinlock) for @live, @ctx and the fault lookup; a
+ * steal is in the table only once STEAL has succeeded (its id is reserved
+ * before), so nothing can name a steal being set up.  gpumem_orphans_lock
+ * for orphans, which have no context.  See gpumem-ctx.c for the order.
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
@@ -48,8 +50,10 @@
 #include <linux/bitmap.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -67,8 +71,8 @@
 #define GPUMEM_ORPHAN_RETRY	HZ
 
 /**
- * struct gpumem_steal - frontend pages held in landing slots
- * @ctx: the context, NULL once orphaned.
+ * struct gpumem_stolen - frontend pages held in landing slots
+ * @ctx: the context, NULL once orphaned (and the xa_lock of gpumem_steals).
  * @region: its region in @ctx, NULL once orphaned.
  * @hv: the hypervisor.
  * @domid: the frontend.
@@ -80,14 +84,15 @@
  * @nr_pages: pages asked for, and landing slots allocated.
  * @nr_stolen: pages [0, @nr_stolen) were stolen.
  * @nr_returned: pages [0, @nr_returned) are no longer the backend's.
- * @slots: landing slots.
+ * @frontend_gone: the hypervisor answered -ESRCH for @domid (kept for an
+ *                 orphan, which has no context to carry it).
+ * @slots: landing slots, in PFN order.
  * @pages: the page dom0 reaches behind each slot.
- * @refs: each page's reference count right after the steal.
  * @orphan: in gpumem_orphans.
  *
  * @nr_stolen and @nr_returned change only while not @live.
  */
-struct gpumem_steal {
+struct gpumem_stolen {
 	struct gpumem_ctx *ctx;
 	struct gpumem_region *region;
 	struct gpumem_hv *hv;
@@ -100,9 +105,9 @@ struct gpumem_steal {
 	u64 nr_pages;
 	u64 nr_stolen;
 	u64 nr_returned;
+	bool frontend_gone;
 	struct page **slots;
 	struct page **pages;
-	unsigned int *refs;
 	struct list_head orphan;
 };
 
@@ -114,12 +119,12 @@ static DEFINE_MUTEX(gpumem_orphans_lock);
 static void gpumem_orphans_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gpumem_orphans_work, gpumem_orphans_work_fn);
 
-static u64 gpumem_steal_offset(const struct gpumem_steal *s)
+static u64 gpumem_steal_offset(const struct gpumem_stolen *s)
 {
 	return (u64)s->id << (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
 }
 
-static void gpumem_steal_set_live(struct gpumem_steal *s, bool live)
+static void gpumem_steal_set_live(struct gpumem_stolen *s, bool live)
 {
 	xa_lock(&gpumem_steals);
 	s->live = live;
@@ -127,7 +132,7 @@ static void gpumem_steal_set_live(struct gpumem_steal *s, bool live)
 }
 
 /* Extents for pages [first, first + n): runs of consecutive slots. */
-static unsigned int gpumem_steal_extents(const struct gpumem_steal *s,
+static unsigned int gpumem_steal_extents(const struct gpumem_stolen *s,
 					 u64 first, u64 n,
 					 struct xen_dm_op_gpumem_extent *ext)
 {
@@ -155,7 +160,7 @@ static unsigned int gpumem_steal_extents(const struct gpumem_steal *s,
  * Issue @op (STEAL or RETURN) for pages [first, end), in batches; *@pos ends
  * after the last page the hypervisor applied.
  */
-static int gpumem_steal_call(struct gpumem_steal *s, unsigned int op,
+static int gpumem_steal_call(struct gpumem_stolen *s, unsigned int op,
 			     u64 first, u64 end,
 			     struct xen_dm_op_gpumem_extent *ext, u64 *pos)
 {
@@ -174,19 +179,8 @@ static int gpumem_steal_call(struct gpumem_steal *s, unsigned int op,
 	return rc;
 }
 
-/* Is any page still held in dom0 beyond what the steal left on it? */
-static bool gpumem_steal_busy(const struct gpumem_steal *s)
-{
-	u64 i;
-
-	for (i = s->nr_returned; i < s->nr_stolen; i++)
-		if (page_ref_count(s->pages[i]) != s->refs[i])
-			return true;
-	return false;
-}
-
 /* Pages up to @pos have been returned: the region no longer maps them. */
-static void gpumem_steal_returned(struct gpumem_steal *s, u64 pos)
+static void gpumem_steal_returned(struct gpumem_stolen *s, u64 pos)
 {
 	if (s->region && pos > s->nr_returned) {
 		mutex_lock(&s->ctx->notifier_lock);
@@ -197,12 +191,55 @@ static void gpumem_steal_returned(struct gpumem_steal *s, u64 pos)
 	s->nr_returned = pos;
 }
 
+/* Does anything in dom0 but the page's owner still hold a page? */
+static bool gpumem_steal_busy(const struct gpumem_stolen *s)
+{
+	u64 i;
+
+	for (i = s->nr_returned; i < s->nr_stolen; i++) {
+		struct page *page = s->pages[i];
+
+		if (page_ref_count(page) != 1 || page_mapped(page) ||
+		    folio_maybe_dma_pinned(page_folio(page)))
+			return true;
+	}
+	return false;
+}
+
+/* The frontend is destroyed: the context's, or an orphan's, knowledge. */
+static bool gpumem_steal_frontend_gone(struct gpumem_stolen *s)
+{
+	if (s->ctx && READ_ONCE(s->ctx->frontend_gone))
+		s->frontend_gone = true;
+	return s->frontend_gone;
+}
+
+/*
+ * Hand the pages still held to the hypervisor: scrubbed first, since Xen
+ * does not scrub what a live domain gives back, and the frontend's data
+ * must not reach whoever gets the memory next.
+ */
+static int gpumem_steal_release_pages(struct gpumem_stolen *s)
+{
+	unsigned int done = 0;
+	u64 i;
+	int rc;
+
+	for (i = s->nr_returned; i < s->nr_stolen; i++)
+		clear_highpage(s->pages[i]);
+	rc = s->hv->ops->slots_release(s->hv, s->nr_stolen - s->nr_returned,
+				       s->slots + s->nr_returned, &done);
+	/* What was released is gone, even if the rest was refused. */
+	gpumem_steal_returned(s, s->nr_returned + done);
+	return rc;
+}
+
 /*
  * Give every page still held back to the frontend, or to the hypervisor if
  * the frontend is gone.  On failure the steal is live again (if it has a
  * context) and what was given back stays given back.
  */
-static int gpumem_steal_give_back(struct gpumem_steal *s)
+static int gpumem_steal_give_back(struct gpumem_stolen *s)
 {
 	struct gpumem_ctx *ctx = s->ctx;
 	struct xen_dm_op_gpumem_extent *ext;
@@ -226,23 +263,21 @@ static int gpumem_steal_give_back(struct gpumem_steal *s)
 	ext = kvmalloc_array(GPUMEM_STEAL_CHUNK, sizeof(*ext), GFP_KERNEL);
 	if (!ext)
 		goto out;
-	rc = ctx && READ_ONCE(ctx->frontend_gone) ? -ESRCH :
+	rc = gpumem_steal_frontend_gone(s) ? -ESRCH :
 		gpumem_steal_call(s, XEN_DMOP_gpumem_return, s->nr_returned,
 				  s->nr_stolen, ext, &pos);
 	kvfree(ext);
 	gpumem_steal_returned(s, pos);
 	/*
-	 * -ESRCH: the frontend is destroyed.  -EPERM: the pages were not
-	 * stolen from the domain now named by this domid, which means theirs
-	 * is destroyed too.  Either way they are the backend's for good.
+	 * The frontend is destroyed: its pages are the backend's for good.
+	 * Any other refusal (the frontend's limit, an XSM denial) leaves
+	 * them stolen, to be retried.
 	 */
-	if (rc == -ESRCH || rc == -EPERM) {
+	if (rc == -ESRCH) {
+		s->frontend_gone = true;
 		if (ctx)
 			WRITE_ONCE(ctx->frontend_gone, true);
-		rc = s->hv->ops->slots_release(s->hv, s->nr_stolen - pos,
-					       s->slots + pos);
-		if (!rc)
-			gpumem_steal_returned(s, s->nr_stolen);
+		rc = gpumem_steal_release_pages(s);
 	}
 out:
 	if (rc && ctx)
@@ -251,21 +286,28 @@ out:
 }
 
 /* Free a steal that holds no page any more. */
-static void gpumem_steal_free(struct gpumem_steal *s)
+static void gpumem_steal_free(struct gpumem_stolen *s)
 {
 	s->hv->ops->slots_free(s->hv, s->nr_pages, s->slots);
 	xa_erase(&gpumem_steals, s->id);
-	kvfree(s->refs);
 	kvfree(s->pages);
 	kvfree(s->slots);
 	kfree(s);
 }
 
-static struct gpumem_steal *gpumem_steal_alloc(struct gpumem_ctx *ctx,
-					       u64 gfn, u64 nr_pages)
+static int gpumem_page_cmp(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page * const *)a);
+	unsigned long pb = page_to_pfn(*(struct page * const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+static struct gpumem_stolen *gpumem_steal_alloc(struct gpumem_ctx *ctx,
+						u64 gfn, u64 nr_pages)
 {
 	struct gpumem_hv *hv = ctx->gdev->hv;
-	struct gpumem_steal *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct gpumem_stolen *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	int rc = -ENOMEM;
 
 	if (!s)
@@ -279,34 +321,43 @@ static struct gpumem_steal *gpumem_steal_alloc(struct gpumem_ctx *ctx,
 	s->nr_pages = nr_pages;
 	s->slots = kvcalloc(nr_pages, sizeof(*s->slots), GFP_KERNEL);
 	s->pages = kvcalloc(nr_pages, sizeof(*s->pages), GFP_KERNEL);
-	s->refs = kvcalloc(nr_pages, sizeof(*s->refs), GFP_KERNEL);
-	if (!s->slots || !s->pages || !s->refs)
+	if (!s->slots || !s->pages)
 		goto err;
-	/* Cyclic: a stale mapping's offset is not soon another steal's. */
-	rc = xa_alloc_cyclic(&gpumem_steals, &s->id, s,
+	/*
+	 * Reserve the id only: the steal is stored, and can be named, once
+	 * STEAL has succeeded.  Cyclic: a stale mapping's offset is not soon
+	 * another steal's.
+	 */
+	rc = xa_alloc_cyclic(&gpumem_steals, &s->id, NULL,
 			     XA_LIMIT(1, GPUMEM_STEAL_MAX_ID),
 			     &gpumem_steal_next_id, GFP_KERNEL);
 	if (rc < 0)
 		goto err;
 	rc = hv->ops->slots_alloc(hv, nr_pages, s->slots);
-	if (!rc)
+	if (!rc) {
+		/* Consecutive slots make multi-frame extents (the pool is LIFO). */
+		sort(s->slots, nr_pages, sizeof(*s->slots), gpumem_page_cmp,
+		     NULL);
 		return s;
+	}
 	xa_erase(&gpumem_steals, s->id);
 err:
-	kvfree(s->refs);
 	kvfree(s->pages);
 	kvfree(s->slots);
 	kfree(s);
 	return ERR_PTR(rc);
 }
 
-static void gpumem_steal_orphan(struct gpumem_steal *s, int rc)
+static void gpumem_steal_orphan(struct gpumem_stolen *s, int rc)
 {
 	pr_warn("d%u: %llu stolen pages at gfn %#llx cannot be given back yet (%d); retrying until they can\n",
 		s->domid, s->nr_stolen - s->nr_returned, s->gfn + s->nr_returned,
 		rc);
 	/* Nothing maps them any more: the context's file is being released. */
+	gpumem_steal_frontend_gone(s);
+	xa_lock(&gpumem_steals);
 	s->ctx = NULL;
+	xa_unlock(&gpumem_steals);
 	s->region = NULL;
 	__module_get(THIS_MODULE);
 	mutex_lock(&gpumem_orphans_lock);
@@ -316,7 +367,7 @@ static void gpumem_steal_orphan(struct gpumem_steal *s, int rc)
 }
 
 /* Give back a steal, or, failing that, make it an orphan; then it is gone. */
-static void gpumem_steal_dispose(struct gpumem_steal *s)
+static void gpumem_steal_dispose(struct gpumem_stolen *s)
 {
 	int rc = gpumem_steal_give_back(s);
 
@@ -342,7 +393,7 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	struct gpumem_hv *hv = ctx->gdev->hv;
 	struct xen_dm_op_gpumem_extent *ext;
 	struct gpumem_region *r;
-	struct gpumem_steal *s;
+	struct gpumem_stolen *s;
 	u64 pos = 0, i;
 	int rc;
 
@@ -370,15 +421,17 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	if (rc == -ESRCH)
 		WRITE_ONCE(ctx->frontend_gone, true);
 	s->nr_stolen = pos;
-	for (i = 0; i < pos; i++) {
+	for (i = 0; i < pos; i++)
 		s->pages[i] = hv->ops->slot_page(hv, s->slots[i]);
-		s->refs[i] = page_ref_count(s->pages[i]);
-	}
 	if (!rc) {
 		mutex_lock(&ctx->notifier_lock);
 		bitmap_set(r->mapped, 0, nr_pages);
 		mutex_unlock(&ctx->notifier_lock);
-		gpumem_steal_set_live(s, true);
+		/* Into the reserved entry: no allocation. */
+		xa_lock(&gpumem_steals);
+		__xa_store(&gpumem_steals, s->id, s, GFP_ATOMIC);
+		s->live = true;
+		xa_unlock(&gpumem_steals);
 		*offset = gpumem_steal_offset(s);
 		mutex_unlock(&ctx->lock);
 		return 0;
@@ -393,18 +446,23 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	return rc;
 }
 
-static struct gpumem_steal *gpumem_steal_lookup(struct gpumem_ctx *ctx,
-						u64 offset)
+static struct gpumem_stolen *gpumem_steal_lookup(struct gpumem_ctx *ctx,
+						 u64 offset)
 {
 	u64 id = offset >> (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
-	struct gpumem_steal *s;
+	struct gpumem_stolen *s;
 
 	lockdep_assert_held(&ctx->lock);
 	if (offset & (BIT_ULL(GPUMEM_STEAL_SHIFT + PAGE_SHIFT) - 1) ||
 	    id > GPUMEM_STEAL_MAX_ID)
 		return NULL;
+	/* Only ctx->lock, held here, frees or orphans a steal of @ctx. */
+	xa_lock(&gpumem_steals);
 	s = xa_load(&gpumem_steals, id);
-	return s && s->ctx == ctx ? s : NULL;
+	if (s && s->ctx != ctx)
+		s = NULL;
+	xa_unlock(&gpumem_steals);
+	return s;
 }
 
 /**
@@ -419,7 +477,7 @@ static struct gpumem_steal *gpumem_steal_lookup(struct gpumem_ctx *ctx,
 int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset)
 {
 	struct gpumem_region *r = NULL;
-	struct gpumem_steal *s;
+	struct gpumem_stolen *s;
 	int rc = -ENOENT;
 
 	mutex_lock(&ctx->lock);
@@ -452,7 +510,7 @@ int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
 		      struct gpumem_frame *frames,
 		      struct xen_dm_op_gpumem_extent *ext)
 {
-	struct gpumem_steal *s = r->steal;
+	struct gpumem_stolen *s = r->steal;
 	u64 i;
 	int rc;
 
@@ -489,7 +547,7 @@ static vm_fault_t gpumem_steal_fault(struct vm_fault *vmf)
 {
 	struct gpumem_ctx *ctx = vmf->vma->vm_file->private_data;
 	u64 idx = vmf->pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
-	struct gpumem_steal *s;
+	struct gpumem_stolen *s;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	xa_lock(&gpumem_steals);
@@ -518,7 +576,7 @@ static const struct vm_operations_struct gpumem_steal_vm_ops = {
 int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 {
 	u64 idx = vma->vm_pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
-	struct gpumem_steal *s;
+	struct gpumem_stolen *s;
 	bool ok;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -526,7 +584,7 @@ int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 	xa_lock(&gpumem_steals);
 	s = xa_load(&gpumem_steals, vma->vm_pgoff >> GPUMEM_STEAL_SHIFT);
 	ok = s && s->ctx == ctx && s->live && idx >= s->nr_returned &&
-	     vma_pages(vma) <= s->nr_stolen - idx;
+	     idx < s->nr_stolen && vma_pages(vma) <= s->nr_stolen - idx;
 	xa_unlock(&gpumem_steals);
 	if (!ok)
 		return -EINVAL;
@@ -540,7 +598,7 @@ int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 /* Retry every orphan; the number left. */
 static unsigned int gpumem_orphans_run(void)
 {
-	struct gpumem_steal *s, *tmp;
+	struct gpumem_stolen *s, *tmp;
 	unsigned int left = 0;
 
 	mutex_lock(&gpumem_orphans_lock);

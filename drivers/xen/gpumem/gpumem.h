@@ -21,7 +21,7 @@
 struct address_space;
 struct dma_buf_attachment;
 struct gpumem_hv;
-struct gpumem_steal;
+struct gpumem_stolen;
 struct page;
 struct pci_dev;
 struct sg_table;
@@ -44,11 +44,12 @@ struct xen_dm_op_buf;
  *             stolen page, for mapping it to userspace.  Xen: the slot
  *             itself (the p2m now maps the stolen frame behind it).  hvsim
  *             cannot remap this kernel's memory and answers the frontend's
- *             page it lent behind the slot.
+ *             page it lent behind the slot.  Either way the page's reference
+ *             count is 1 while nothing in dom0 maps or holds it.
  * @slots_release: hand the pages at landing slots (stolen from a frontend
  *                 that no longer exists) back to the hypervisor, leaving the
  *                 slots unpopulated (Xen: XENMEM_decrease_reservation).
- *                 Returns 0 or the error.
+ *                 Returns 0, or the error with *@done slots released.
  * @destroy: free the backend.
  *
  * Every code path that reaches the hypervisor goes through this table; the
@@ -67,7 +68,7 @@ struct gpumem_hv_ops {
 			   struct page **slots);
 	struct page *(*slot_page)(struct gpumem_hv *hv, struct page *slot);
 	int (*slots_release)(struct gpumem_hv *hv, unsigned int nr,
-			     struct page **slots);
+			     struct page **slots, unsigned int *done);
 	void (*destroy)(struct gpumem_hv *hv);
 };
 
@@ -199,7 +200,7 @@ struct gpumem_region {
 	enum gpumem_region_kind kind;
 	unsigned long *mapped;
 	struct dma_buf_attachment *attach;
-	struct gpumem_steal *steal;
+	struct gpumem_stolen *steal;
 	union {
 		struct {
 			unsigned long hva;

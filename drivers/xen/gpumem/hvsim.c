@@ -584,7 +584,7 @@ static struct page *hvsim_hv_slot_page(struct gpumem_hv *hv, struct page *slot)
 
 /* XENMEM_decrease_reservation of stolen pages at landing slots. */
 static int hvsim_hv_slots_release(struct gpumem_hv *hv, unsigned int nr,
-				  struct page **slots)
+				  struct page **slots, unsigned int *done)
 {
 	struct hvsim *sim = to_hvsim(hv);
 	struct hvsim_frame *f;
@@ -593,7 +593,7 @@ static int hvsim_hv_slots_release(struct gpumem_hv *hv, unsigned int nr,
 	void *mfn;
 
 	spin_lock(&sim->lock);
-	for (i = 0; !rc && i < nr; i++) {
+	for (i = 0; i < nr; i++) {
 		mfn = xa_load(&sim->landing, page_to_pfn(slots[i]));
 		f = mfn ? hvsim_frame(sim, xa_to_value(mfn)) : NULL;
 		if (!f || f->owner != HVSIM_BACKEND_DOMID || f->lent) {
@@ -607,6 +607,7 @@ static int hvsim_hv_slots_release(struct gpumem_hv *hv, unsigned int nr,
 		sim->doms[0]->tot_pages--;
 	}
 	spin_unlock(&sim->lock);
+	*done = i;
 	return rc;
 }
 

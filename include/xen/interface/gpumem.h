@@ -201,7 +201,9 @@ struct xen_dm_op_gpumem {
  *   make them backend-owned: the page owner becomes the backend, the
  *   frontend's entries become lent entries of the same pages (the frontend
  *   keeps seeing them, as if MAPped), and the backend's landing GFNs
- *   [frame, frame + nr_frames), which must be unpopulated (-EEXIST), map them.
+ *   [frame, frame + nr_frames), which must be unpopulated (-EEXIST), map them
+ *   in the backend's p2m and in its IOMMU, so that its devices may DMA to
+ *   them (the point of a userptr).
  *   Contents are preserved.  The frontend's page count drops and the
  *   backend's rises by nr_frames; the backend's limit is enforced (-ENOSPC).
  *   Refusals, one errno per reason:
@@ -221,8 +223,11 @@ struct xen_dm_op_gpumem {
  *              this same page
  *     -EBUSY   page is lent at another frontend GFN or otherwise referenced
  *     -ENOSPC  the frontend's memory limit would be exceeded
- *   On success the landing GFN is unpopulated, the page is frontend-owned
- *   RAM at gfn, and the page counts move back.
+ *   The landing GFN is removed from the backend's p2m and IOMMU, and every
+ *   TLB and IOTLB that may cache it is flushed, before the page changes
+ *   owner: no backend CPU or device access can reach it afterwards.  On
+ *   success the landing GFN is unpopulated, the page is frontend-owned RAM
+ *   at gfn, and the page counts move back.
  */
 
 #endif /* __XEN_PUBLIC_HVM_GPUMEM_H__ */
