@@ -14,5 +14,8 @@ struct pt_regs;
 
 long __x64_sys_mprotect(const struct pt_regs *regs);
 long __x64_sys_mremap(const struct pt_regs *regs);
+long __x64_sys_memfd_create(const struct pt_regs *regs);
+long __x64_sys_ftruncate(const struct pt_regs *regs);
+long __x64_sys_fcntl(const struct pt_regs *regs);
 
 #endif /* _XEN_GPUMEM_TEST_SYSCALLS_H */
