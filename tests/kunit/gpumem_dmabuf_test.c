@@ -191,27 +191,18 @@ static void close_buf_fd(struct kunit *test)
 static int dmabuf_test_init(struct kunit *test)
 {
 	struct dmabuf_fixture *fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
-	struct gpumem_bind b = { .domid = FE };
-	struct device *dev;
 
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	fx->fd = -1;
 	test->priv = fx;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_buf_free,
 							&fx->fb), 0);
-	dev = drm_kunit_helper_alloc_device(test);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
-							   DMA_BIT_MASK(64)), 0);
 	gpumem_test_env_init(test, &fx->env, &(struct gpumem_limits){
 		.max_extents = 8, .max_regions = 8, .max_pages = 2 * BIG_PAGES,
 	}, 2 * BIG_PAGES);
-	fx->env.gdev.dma_dev = dev;
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->env.sim, BAR_PFN,
 						 BIG_PAGES), 0);
-	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
-						GPUMEM_IOCTL_BIND, &b,
-						sizeof(b)), 0);
+	gpumem_test_env_bind_dma(test, &fx->env);
 	return 0;
 }
 

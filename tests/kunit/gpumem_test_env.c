@@ -6,10 +6,15 @@
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/dma-mapping.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mount.h>
 #include <linux/uaccess.h>
+
+#include <drm/drm_kunit_helpers.h>
 
 #include <uapi/xen/gpumem.h>
 
@@ -60,6 +65,27 @@ void gpumem_test_env_fini(struct gpumem_test_env *env)
 }
 
 /**
+ * gpumem_test_env_bind_dma() - a DMA device for dmabuf imports, then BIND
+ * @test: the test; the device goes with it.
+ * @env: the environment; bound to ENV_FE.
+ *
+ * The module's device becomes a KUnit device whose DMA is direct with a
+ * 64-bit mask, so DMA addresses are frames.
+ */
+void gpumem_test_env_bind_dma(struct kunit *test, struct gpumem_test_env *env)
+{
+	struct gpumem_bind b = { .domid = ENV_FE };
+	struct device *dev = drm_kunit_helper_alloc_device(test);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)), 0);
+	env->gdev.dma_dev = dev;
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
+						&b, sizeof(b)), 0);
+}
+
+/**
  * gpumem_test_ioctl() - one ioctl with its argument in user memory
  * @test: the test.
  * @env: the environment.
@@ -78,6 +104,59 @@ long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
 	rc = gpumem_ctx_ioctl(env->ctx, cmd, env->arg);
 	KUNIT_ASSERT_EQ(test, copy_from_user(arg, env->arg, size), 0);
 	return rc;
+}
+
+/**
+ * gpumem_test_file_ioctl() - another driver's ioctl, as from userspace
+ * @test: the test.
+ * @env: the environment, whose user page carries the argument.
+ * @file: an open file of the driver.
+ * @cmd: the command.
+ * @arg: the argument, copied in, and back out afterwards.
+ * @size: its size, at most a page.
+ *
+ * Return: what the driver's unlocked_ioctl returned.
+ */
+long gpumem_test_file_ioctl(struct kunit *test, struct gpumem_test_env *env,
+			    struct file *file, unsigned int cmd, void *arg,
+			    size_t size)
+{
+	long rc;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(env->arg, arg, size), 0);
+	rc = file->f_op->unlocked_ioctl(file, cmd, (unsigned long)env->arg);
+	KUNIT_ASSERT_EQ(test, copy_from_user(arg, env->arg, size), 0);
+	return rc;
+}
+
+/**
+ * gpumem_test_open_in() - open a file in a private mount of a filesystem
+ * @fstype: "devtmpfs" or "debugfs": filesystems with one superblock, so
+ *          a new mount shows what the kernel has already put there.
+ * @path: the file, relative to the filesystem's root.
+ * @flags: O_* flags.
+ *
+ * KUnit runs at boot, before anything mounts /dev or debugfs.  The mount
+ * is never attached anywhere; the file keeps it alive.
+ *
+ * Return: the file, or an ERR_PTR().
+ */
+struct file *gpumem_test_open_in(const char *fstype, const char *path,
+				 int flags)
+{
+	struct file_system_type *type = get_fs_type(fstype);
+	struct vfsmount *mnt;
+	struct file *f;
+
+	if (!type)
+		return ERR_PTR(-ENODEV);
+	mnt = vfs_kern_mount(type, 0, fstype, NULL);
+	put_filesystem(type);
+	if (IS_ERR(mnt))
+		return ERR_CAST(mnt);
+	f = file_open_root_mnt(mnt, path, flags, 0);
+	mntput(mnt);
+	return f;
 }
 
 /**

@@ -12,6 +12,8 @@
 
 #include <kunit/test.h>
 
+struct file;
+
 #include "../gpumem.h"
 #include "../hvsim.h"
 
@@ -30,8 +32,14 @@ struct gpumem_test_env {
 void gpumem_test_env_init(struct kunit *test, struct gpumem_test_env *env,
 			  const struct gpumem_limits *limits, u64 fe_gfns);
 void gpumem_test_env_fini(struct gpumem_test_env *env);
+void gpumem_test_env_bind_dma(struct kunit *test, struct gpumem_test_env *env);
 long gpumem_test_ioctl(struct kunit *test, struct gpumem_test_env *env,
 		       unsigned int cmd, void *arg, size_t size);
+long gpumem_test_file_ioctl(struct kunit *test, struct gpumem_test_env *env,
+			    struct file *file, unsigned int cmd, void *arg,
+			    size_t size);
+struct file *gpumem_test_open_in(const char *fstype, const char *path,
+				 int flags);
 struct hvsim_op_stats gpumem_test_stats(struct gpumem_test_env *env,
 					unsigned int op);
 long gpumem_test_map_va(struct kunit *test, struct gpumem_test_env *env,
