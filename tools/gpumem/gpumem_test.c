@@ -285,8 +285,10 @@ static int test_map_va_errors(void)
 	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, ~0ull - 1, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
 
-	/* Beyond the frontend's physmap: the hypervisor's "malformed". */
+	/* Past 52-bit address space; beyond the physmap ("malformed"). */
 	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 40, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
+	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 30, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
 
 	CHECK_RC(gpumem_map_va(&ctx, p, 2 * PAGE, gfn, 0, &region),
@@ -752,6 +754,24 @@ static int card_bar0(int minor, uint64_t *start, uint64_t *end)
 	return n == 3 && *end > *start ? 0 : -EPROTO;
 }
 
+/* x86 PAT's reservations over [start, end], from debugfs. */
+static void diag_pat(uint64_t start, uint64_t end)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
+	uint64_t s, e;
+	char line[160];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem %" SCNx64 "-%" SCNx64 "]", &s, &e) == 2 &&
+		    s <= end && e > start) {
+			line[strcspn(line, "\n")] = 0;
+			diag("  %s", line);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 #define BOCHS_MAX_FBS	16
 
 /*
@@ -808,6 +828,8 @@ static int test_bochs_vram(void)
 	     n, gfn, n, frames[0], frames[n - 1], f0 * PAGE - bar0, flags[0],
 	     GPUMEM_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
 	     GPUMEM_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
+	diag("PAT memtypes over BAR0 (the PTE's cache mode comes from them):");
+	diag_pat(bar0, bar1);
 
 	/* Further scanouts until TTM evicts A from VRAM. */
 	rv0 = hv_op("revoke");
@@ -842,12 +864,51 @@ static int test_bochs_vram(void)
 		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
 		      "A's word %" PRIu64 " after eviction: %#x", i, px[i]);
 
+	/* Scanning A out again moves it back into VRAM: BAR frames again. */
+	rv0 = hv_op("revoke");
+	CHECK(!(rc = kms_scanout(&k, &fbs[0])), "SETCRTC A: %s", strerror(-rc));
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	rv1 = hv_op("revoke");
+	CHECK(rv1.frames >= rv0.frames + n, "revoke frames %" PRIu64 " -> %"
+	      PRIu64, rv0.frames, rv1.frames);
+	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	EXPECT_P2M(gfn, n, "lent", true, frames, flags);
+	for (i = 0; i < n; i++)
+		CHECK(frames[i] * PAGE >= bar0 && frames[i] * PAGE + PAGE - 1 <= bar1,
+		      "page %" PRIu64 ": frame %#" PRIx64 " outside BAR0", i,
+		      frames[i]);
+	diag("A scanned out again: revoked, POPULATE maps MMIO frames %#" PRIx64 "-%#" PRIx64 " (VRAM offset %#" PRIx64 "), flags %#x",
+	     frames[0], frames[n - 1], frames[0] * PAGE - bar0, flags[0]);
+	for (i = 0; i < fbs[0].size / 4; i++)
+		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
+		      "A's word %" PRIu64 " back in VRAM: %#x", i, px[i]);
+
 	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
 	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
 	munmap(px, fbs[0].size);
 	free(frames);
 	free(flags);
 	close(k.fd);
+	return PASS;
+}
+
+/* Closing the context revokes what is left: no lent GFN, all RAM back. */
+static int test_close(void)
+{
+	struct gpumem_p2m p2m;
+	size_t i;
+	int rc;
+
+	gpumem_close(&ctx);
+	rc = gpumem_hvsim_p2m(&p2m);
+	CHECK(!rc, "p2m: %s", strerror(-rc));
+	for (i = 0; i < p2m.nr_runs; i++)
+		CHECK(p2m.runs[i].domid != domid || !strcmp(p2m.runs[i].type, "ram"),
+		      "left after close: gfn %#" PRIx64 "+%" PRIu64 " %s",
+		      p2m.runs[i].gfn, p2m.runs[i].nr, p2m.runs[i].type);
+	gpumem_p2m_free(&p2m);
+	CHECK(tot_pages() == ram_pages, "tot_pages %" PRIu64 ", want %lu",
+	      tot_pages(), ram_pages);
 	return PASS;
 }
 
@@ -865,6 +926,7 @@ static const struct {
 	{ "return_busy_vmsplice", test_return_busy },
 	{ "steal_errors", test_steal_errors },
 	{ "bochs_vram_evict", test_bochs_vram },
+	{ "close_revokes_all", test_close },
 };
 
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
