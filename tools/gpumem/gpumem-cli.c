@@ -19,21 +19,6 @@
 
 #include "gpumem.h"
 
-static const struct {
-	const char *name;
-	unsigned long cmd;
-} ioctls[] = {
-	{ "BIND", GPUMEM_IOCTL_BIND },
-	{ "QUERY", GPUMEM_IOCTL_QUERY },
-	{ "MAP_VA", GPUMEM_IOCTL_MAP_VA },
-	{ "MAP_DMABUF", GPUMEM_IOCTL_MAP_DMABUF },
-	{ "POPULATE", GPUMEM_IOCTL_POPULATE },
-	{ "UNMAP", GPUMEM_IOCTL_UNMAP },
-	{ "STEAL", GPUMEM_IOCTL_STEAL },
-	{ "RETURN", GPUMEM_IOCTL_RETURN },
-	{ "REVOKE", GPUMEM_IOCTL_REVOKE },
-};
-
 #define E(x) { #x, x }
 static const struct {
 	const char *name;
@@ -44,17 +29,17 @@ static const struct {
 	E(ENODEV), E(EINVAL), E(ENOTTY), E(ENOSPC), E(EMLINK), E(ERANGE),
 	E(EOVERFLOW), E(EBADFD), E(EOPNOTSUPP),
 };
-#undef E
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#undef E
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: gpumem info [--domid N]\n"
+		"usage: %s info [--domid N]\n"
 		"       gpumem p2m [--domid N]\n"
 		"       gpumem stats\n"
-		"       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n");
+		"       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n",
+		"gpumem");
 	return 2;
 }
 
@@ -186,16 +171,10 @@ static int cmd_stats(void)
 
 static int cmd_strerror(const char *ioc, const char *err)
 {
-	unsigned long cmd = 0;
-	const char *p = ioc;
+	unsigned long cmd = gpumem_ioctl_by_name(ioc);
 	size_t i;
 	int e;
 
-	if (!strncasecmp(p, "GPUMEM_IOCTL_", 13))
-		p += 13;
-	for (i = 0; i < ARRAY_SIZE(ioctls); i++)
-		if (!strcasecmp(p, ioctls[i].name))
-			cmd = ioctls[i].cmd;
 	if (!cmd) {
 		fprintf(stderr, "gpumem: unknown ioctl %s\n", ioc);
 		return 2;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -140,7 +141,8 @@ struct gpumem_errmsg {
 #define GPUMEM_ERR_END { 0, NULL }
 
 static const struct gpumem_errmsg gpumem_err_bind[] = {
-	{ EPERM, "caller lacks CAP_SYS_ADMIN, or Xen refuses dm_op on the domain" },
+	{ EPERM,
+	  "caller lacks CAP_SYS_ADMIN, or Xen refuses dm_op on the domain" },
 	{ EINVAL, "flags != 0, or domid 0 or reserved (>= 0x7ff0)" },
 	{ EBUSY, "already bound to another domain" },
 	{ ESRCH, "no such domain" },
@@ -152,30 +154,37 @@ static const struct gpumem_errmsg gpumem_err_query[] = {
 	GPUMEM_ERR_END
 };
 
-/* MAP_VA's table; MAP_DMABUF and POPULATE share most of it. */
-#define GPUMEM_ERR_MAP_COMMON \
-	{ EOVERFLOW, "hva+len or the GFN range wraps, leaves user space or 52-bit GFN space" }, \
-	{ E2BIG, "max_regions or max_pages of the context would be exceeded, or more than 2^32-1 pages" }, \
-	{ EEXIST, "the GFN range overlaps a region of this context, or the hypervisor found a GFN populated" }, \
-	{ EACCES, "the range is not writable and GPUMEM_MAP_RO was not given" }, \
-	{ EAGAIN, "invalidations kept racing with the map for too long; retry" }
+/* What MAP_VA and MAP_DMABUF share, after their own entries. */
+static const struct gpumem_errmsg gpumem_err_map[] = {
+	{ EOVERFLOW,
+	  "hva+len or the GFN range wraps, leaves user space or 52-bit GFN space" },
+	{ E2BIG,
+	  "max_regions or max_pages of the context would be exceeded, or more than 2^32-1 pages" },
+	{ EEXIST,
+	  "the GFN range overlaps a region of this context, or the hypervisor found a GFN populated" },
+	{ EACCES, "the range is not writable and GPUMEM_MAP_RO was not given" },
+	{ EAGAIN, "invalidations kept racing with the map for too long; retry" },
+	GPUMEM_ERR_END
+};
 
 static const struct gpumem_errmsg gpumem_err_map_va[] = {
-	{ EINVAL, "unaligned hva or len, len 0, unknown flags, region not 0, or the hypervisor refused an extent as malformed (GFNs beyond the frontend's physmap)" },
+	{ EINVAL,
+	  "unaligned hva or len, len 0, unknown flags, region not 0, or the hypervisor refused an extent as malformed (GFNs beyond the frontend's physmap)" },
 	{ EFAULT, "an address in the range is not mapped" },
 	{ EOPNOTSUPP, "the hypervisor lacks MAP or REVOKE" },
-	GPUMEM_ERR_MAP_COMMON,
 	GPUMEM_ERR_END
 };
 
 static const struct gpumem_errmsg gpumem_err_map_dmabuf[] = {
 	{ EBADF, "fd is not a dmabuf" },
 	{ ERANGE, "offset+len past the buffer" },
-	{ EINVAL, "unaligned offset or len, len 0, unknown flags, region not 0, attach_sbdf without GPUMEM_MAP_PCI_ATTACH, or an extent refused as malformed" },
-	{ ENODEV, "no such PCI device, or the module's device still being set up" },
-	{ EOPNOTSUPP, "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY, a PCI device whose DMA is not direct, or the hypervisor lacks MAP or REVOKE" },
+	{ EINVAL,
+	  "unaligned offset or len, len 0, unknown flags, region not 0, attach_sbdf without GPUMEM_MAP_PCI_ATTACH, or an extent refused as malformed" },
+	{ ENODEV,
+	  "no such PCI device, or the module's device still being set up" },
+	{ EOPNOTSUPP,
+	  "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY, a PCI device whose DMA is not direct, or the hypervisor lacks MAP or REVOKE" },
 	{ EIO, "the exporter's mapping has unaligned or too few segments" },
-	GPUMEM_ERR_MAP_COMMON,
 	GPUMEM_ERR_END
 };
 
@@ -199,7 +208,8 @@ static const struct gpumem_errmsg gpumem_err_unmap[] = {
 static const struct gpumem_errmsg gpumem_err_steal[] = {
 	{ ENOENT, "a page is not populated, or not RAM the frontend owns" },
 	{ ENXIO, "a page is MMIO" },
-	{ EXDEV, "a page was provided by another domain (MAP, grant map, foreign map)" },
+	{ EXDEV,
+	  "a page was provided by another domain (MAP, grant map, foreign map)" },
 	{ EACCES, "a page is granted to another domain" },
 	{ EMLINK, "a page is foreign-mapped by another domain" },
 	{ EBUSY, "a page is in use by a hypercall" },
@@ -215,8 +225,10 @@ static const struct gpumem_errmsg gpumem_err_steal[] = {
 
 static const struct gpumem_errmsg gpumem_err_return[] = {
 	{ ENOENT, "no such steal in this context" },
-	{ EBUSY, "a page is still referenced in dom0 (pin, GUP): retry after the holder lets go" },
-	{ ENOSPC, "the frontend's limit (part returned; RETURN again continues)" },
+	{ EBUSY,
+	  "a page is still referenced in dom0 (pin, GUP): retry after the holder lets go" },
+	{ ENOSPC,
+	  "the frontend's limit (part returned; RETURN again continues)" },
 	{ EINVAL, "flags not 0" },
 	GPUMEM_ERR_END
 };
@@ -234,9 +246,11 @@ static const struct gpumem_errmsg gpumem_err_common[] = {
 	{ EPERM, "domid is not the bound domain" },
 	{ EBADFD, "context not bound" },
 	{ EOPNOTSUPP, "the hypervisor does not implement this ioctl's ops" },
-	{ ENOTTY, "unknown command, or a known number with another size or direction" },
+	{ ENOTTY,
+	  "unknown command, or a known number with another size or direction" },
 	{ EFAULT, "argument not readable or not writable" },
-	{ EINVAL, "padding, reserved or OUT-only field not zero, or unknown flags" },
+	{ EINVAL,
+	  "padding, reserved or OUT-only field not zero, or unknown flags" },
 	{ E2BIG, "a request exceeds a module parameter" },
 	GPUMEM_ERR_END
 };
@@ -245,19 +259,21 @@ static const struct {
 	unsigned long cmd;
 	const char *name;
 	const struct gpumem_errmsg *errs;
+	const struct gpumem_errmsg *shared;	/* looked up after errs */
 } gpumem_ioctls[] = {
-	{ GPUMEM_IOCTL_BIND, "BIND", gpumem_err_bind },
-	{ GPUMEM_IOCTL_QUERY, "QUERY", gpumem_err_query },
-	{ GPUMEM_IOCTL_MAP_VA, "MAP_VA", gpumem_err_map_va },
-	{ GPUMEM_IOCTL_MAP_DMABUF, "MAP_DMABUF", gpumem_err_map_dmabuf },
-	{ GPUMEM_IOCTL_POPULATE, "POPULATE", gpumem_err_populate },
-	{ GPUMEM_IOCTL_UNMAP, "UNMAP", gpumem_err_unmap },
-	{ GPUMEM_IOCTL_STEAL, "STEAL", gpumem_err_steal },
-	{ GPUMEM_IOCTL_RETURN, "RETURN", gpumem_err_return },
-	{ GPUMEM_IOCTL_REVOKE, "REVOKE", gpumem_err_revoke },
+	{ GPUMEM_IOCTL_BIND, "BIND", gpumem_err_bind, NULL },
+	{ GPUMEM_IOCTL_QUERY, "QUERY", gpumem_err_query, NULL },
+	{ GPUMEM_IOCTL_MAP_VA, "MAP_VA", gpumem_err_map_va, gpumem_err_map },
+	{ GPUMEM_IOCTL_MAP_DMABUF, "MAP_DMABUF", gpumem_err_map_dmabuf,
+	  gpumem_err_map },
+	{ GPUMEM_IOCTL_POPULATE, "POPULATE", gpumem_err_populate, NULL },
+	{ GPUMEM_IOCTL_UNMAP, "UNMAP", gpumem_err_unmap, NULL },
+	{ GPUMEM_IOCTL_STEAL, "STEAL", gpumem_err_steal, NULL },
+	{ GPUMEM_IOCTL_RETURN, "RETURN", gpumem_err_return, NULL },
+	{ GPUMEM_IOCTL_REVOKE, "REVOKE", gpumem_err_revoke, NULL },
 };
 
-#define GPUMEM_NR_IOCTLS (sizeof(gpumem_ioctls) / sizeof(gpumem_ioctls[0]))
+#define GPUMEM_NR_IOCTLS ARRAY_SIZE(gpumem_ioctls)
 
 static const char *gpumem_errmsg_find(const struct gpumem_errmsg *t, int err)
 {
@@ -277,6 +293,19 @@ const char *gpumem_ioctl_name(unsigned long ioctl_cmd)
 	return "?";
 }
 
+/* GPUMEM_IOCTL_<name> from "<name>" or "GPUMEM_IOCTL_<name>", any case; or 0. */
+unsigned long gpumem_ioctl_by_name(const char *name)
+{
+	size_t i;
+
+	if (!strncasecmp(name, "GPUMEM_IOCTL_", 13))
+		name += 13;
+	for (i = 0; i < GPUMEM_NR_IOCTLS; i++)
+		if (!strcasecmp(name, gpumem_ioctls[i].name))
+			return gpumem_ioctls[i].cmd;
+	return 0;
+}
+
 /**
  * gpumem_strerror() - what an errno means for one ioctl
  * @ioctl_cmd: GPUMEM_IOCTL_*.
@@ -294,9 +323,13 @@ const char *gpumem_strerror(unsigned long ioctl_cmd, int err)
 		err = -err;
 	if (!err)
 		return "success";
-	for (i = 0; i < GPUMEM_NR_IOCTLS && !msg; i++)
-		if (gpumem_ioctls[i].cmd == ioctl_cmd)
-			msg = gpumem_errmsg_find(gpumem_ioctls[i].errs, err);
+	for (i = 0; i < GPUMEM_NR_IOCTLS && !msg; i++) {
+		if (gpumem_ioctls[i].cmd != ioctl_cmd)
+			continue;
+		msg = gpumem_errmsg_find(gpumem_ioctls[i].errs, err);
+		if (!msg)
+			msg = gpumem_errmsg_find(gpumem_ioctls[i].shared, err);
+	}
 	if (!msg)
 		msg = gpumem_errmsg_find(gpumem_err_common, err);
 	return msg ? msg : strerror(err);
@@ -335,7 +368,8 @@ int gpumem_hvsim_p2m(struct gpumem_p2m *p2m)
 		struct gpumem_p2m_run run = { 0 };
 		struct gpumem_p2m_dom d;
 
-		if (sscanf(line, "d%" SCNu32 " tot_pages %" SCNu64 " max_pages %" SCNu64,
+		if (sscanf(line, "d%" SCNu32 " tot_pages %" SCNu64
+			   " max_pages %" SCNu64,
 			   &d.domid, &d.tot_pages, &d.max_pages) == 3) {
 			if (p2m->nr_doms == GPUMEM_P2M_MAX_DOMS) {
 				rc = -E2BIG;
@@ -345,7 +379,8 @@ int gpumem_hvsim_p2m(struct gpumem_p2m *p2m)
 			*dom = d;
 			continue;
 		}
-		if (!dom || sscanf(line, " gfn %" SCNx64 "+%" SCNu64 " %11s frame %" SCNx64 " flags %" SCNx32,
+		if (!dom || sscanf(line, " gfn %" SCNx64 "+%" SCNu64 " %11s"
+				   " frame %" SCNx64 " flags %" SCNx32,
 				   &run.gfn, &run.nr, run.type, &run.frame,
 				   &run.flags) != 5) {
 			rc = -EPROTO;

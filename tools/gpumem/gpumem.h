@@ -23,6 +23,10 @@
 #define GPUMEM_HVSIM_DIR	"/sys/kernel/debug/xen-gpumem/hvsim"
 #define GPUMEM_PAGE_SIZE	4096ul
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Extent flags as hvsim's p2m prints them (include/xen/interface/gpumem.h). */
 #define GPUMEM_P2M_MMIO		(1u << 0)
 #define GPUMEM_P2M_RO		(1u << 1)
@@ -59,6 +63,7 @@ int gpumem_ioctl(struct gpumem_ctx *ctx, unsigned long cmd, void *arg);
 
 const char *gpumem_strerror(unsigned long ioctl_cmd, int err);
 const char *gpumem_ioctl_name(unsigned long ioctl_cmd);
+unsigned long gpumem_ioctl_by_name(const char *name);
 
 /* hvsim's debugfs p2m: one run of GFNs with one type and consecutive frames. */
 struct gpumem_p2m_run {

@@ -519,7 +519,8 @@ static int test_steal_return(void)
 		      PRIx64 " became %#" PRIx64, gfn + i, before[i], frames[i]);
 	CHECK(tot_pages() == tot0 - n, "tot_pages %" PRIu64 " -> %" PRIu64,
 	      tot0, tot_pages());
-	diag("stole gfn %#" PRIx64 "+%" PRIu64 " (frames %#" PRIx64 "...): offset %#" PRIx64 ", tot_pages %" PRIu64 " -> %" PRIu64,
+	diag("stole gfn %#" PRIx64 "+%" PRIu64 " (frames %#" PRIx64 "...): "
+	     "offset %#" PRIx64 ", tot_pages %" PRIu64 " -> %" PRIu64,
 	     gfn, n, frames[0], off, tot0, tot_pages());
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
@@ -824,7 +825,9 @@ static int test_bochs_vram(void)
 		      frames[i]);
 	f0 = frames[0];
 	fl = flags[0];
-	diag("A (%" PRIu64 " pages) in VRAM: gfn %#" PRIx64 "+%" PRIu64 " lent MMIO frames %#" PRIx64 "-%#" PRIx64 " (VRAM offset %#" PRIx64 "), flags %#x (%s)",
+	diag("A (%" PRIu64 " pages) in VRAM: gfn %#" PRIx64 "+%" PRIu64
+	     " lent MMIO frames %#" PRIx64 "-%#" PRIx64
+	     " (VRAM offset %#" PRIx64 "), flags %#x (%s)",
 	     n, gfn, n, frames[0], frames[n - 1], f0 * PAGE - bar0, flags[0],
 	     GPUMEM_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
 	     GPUMEM_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
@@ -853,12 +856,15 @@ static int test_bochs_vram(void)
 	rv1 = hv_op("revoke");
 	CHECK(rv1.frames >= rv0.frames + n, "revoke frames %" PRIu64 " -> %"
 	      PRIu64, rv0.frames, rv1.frames);
-	diag("evicted when framebuffer %d was scanned out: gfn %#" PRIx64 "+%" PRIu64 " revoked (revoke calls %" PRIu64 " -> %" PRIu64 ", frames %" PRIu64 " -> %" PRIu64 ")",
+	diag("evicted when framebuffer %d was scanned out: gfn %#" PRIx64
+	     "+%" PRIu64 " revoked (revoke calls %" PRIu64 " -> %" PRIu64
+	     ", frames %" PRIu64 " -> %" PRIu64 ")",
 	     nfb + 1, gfn, n, rv0.calls, rv1.calls, rv0.frames, rv1.frames);
 
 	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
 	EXPECT_P2M(gfn, n, "lent", false, frames, flags);
-	diag("POPULATE: gfn %#" PRIx64 "+%" PRIu64 " lent System RAM frames %#" PRIx64 "..., flags %#x",
+	diag("POPULATE: gfn %#" PRIx64 "+%" PRIu64
+	     " lent System RAM frames %#" PRIx64 "..., flags %#x",
 	     gfn, n, frames[0], flags[0]);
 	for (i = 0; i < fbs[0].size / 4; i++)
 		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
@@ -877,7 +883,8 @@ static int test_bochs_vram(void)
 		CHECK(frames[i] * PAGE >= bar0 && frames[i] * PAGE + PAGE - 1 <= bar1,
 		      "page %" PRIu64 ": frame %#" PRIx64 " outside BAR0", i,
 		      frames[i]);
-	diag("A scanned out again: revoked, POPULATE maps MMIO frames %#" PRIx64 "-%#" PRIx64 " (VRAM offset %#" PRIx64 "), flags %#x",
+	diag("A scanned out again: revoked, POPULATE maps MMIO frames %#"
+	     PRIx64 "-%#" PRIx64 " (VRAM offset %#" PRIx64 "), flags %#x",
 	     frames[0], frames[n - 1], frames[0] * PAGE - bar0, flags[0]);
 	for (i = 0; i < fbs[0].size / 4; i++)
 		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
@@ -929,7 +936,7 @@ static const struct {
 	{ "close_revokes_all", test_close },
 };
 
-#define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
+#define NR_TESTS ARRAY_SIZE(tests)
 
 int main(void)
 {
