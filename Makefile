@@ -8,6 +8,9 @@
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
 #   make bench           benchmarks of the VA-range path (not part of test)
+#   make tools           libgpumem, the gpumem CLI, gpumem_test (tools/gpumem)
+#   make distro-test     the tools against the module in Debian's own kernel
+#                        under QEMU (not part of test)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -16,7 +19,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Debian's 6.12 headers: what `make check` builds against.
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
-.PHONY: all modules clean test check abi-test kunit bench overlay deps
+.PHONY: all modules clean test check abi-test kunit bench overlay deps \
+	tools distro-test
 
 all: modules
 
@@ -27,6 +31,7 @@ modules:
 clean:
 	@test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tests/abi clean
+	$(MAKE) -C tools/gpumem clean
 
 deps:
 	scripts/install-deps.sh
@@ -42,6 +47,13 @@ kunit: deps
 
 bench: deps
 	scripts/bench.sh
+
+tools:
+	$(MAKE) -C tools/gpumem
+
+distro-test:
+	scripts/install-deps.sh distro
+	scripts/distro-test.sh
 
 test: deps
 	scripts/check.sh "$(DEB_KDIR)"

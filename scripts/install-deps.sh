@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Install what the project's build and tests need, from Debian 12's archive
 # only.  Does nothing when everything is already there.
+#
+#   install-deps.sh          what `make test` needs
+#   install-deps.sh distro   and what `make distro-test` needs: Debian's kernel
+#                            image and its exact headers (KVER, default
+#                            6.12.117+deb12-amd64), busybox-static for the
+#                            initramfs, libdrm-dev's headers for the tools
 set -euo pipefail
 
 pkgs=(
@@ -10,6 +16,13 @@ pkgs=(
 	qemu-system-x86
 	libxen-dev gcc-multilib
 )
+if [ "${1:-}" = distro ]; then
+	kver=${KVER:-6.12.117+deb12-amd64}
+	pkgs+=(
+		"linux-image-$kver" "linux-headers-$kver"
+		busybox-static cpio kmod libdrm-dev
+	)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

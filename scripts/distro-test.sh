@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The distro-kernel suite: xen-gpumem.ko built out of tree against Debian's
+# 6.12 headers, loaded with backend=hvsim into Debian's own kernel image
+# (/boot/vmlinuz-$KVER) under QEMU (TCG), with udmabuf, vgem and a bochs
+# display (bochs DRM driver: GEM VRAM helper, TTM) as real exporters, and
+# tools/gpumem/gpumem_test run from a busybox initramfs.
+#
+# Fails unless every TAP case is ok (none skipped), the module's load lines
+# are in the log, and the log holds no kernel splat.
+#
+#   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
+#                      everything goes to $XEN_GPUMEM_CACHE/distro
+#   KVER               kernel release (default 6.12.117+deb12-amd64)
+#   HVSIM_RAM          frontend RAM pages (default 4096)
+#   BOOT_TIMEOUT       seconds QEMU may run (default 600)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=${KVER:-6.12.117+deb12-amd64}
+kdir=/usr/src/linux-headers-$kver
+vmlinuz=/boot/vmlinuz-$kver
+moddir=/lib/modules/$kver
+cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
+work=$cache/distro
+hvsim_ram=${HVSIM_RAM:-4096}
+boot_timeout=${BOOT_TIMEOUT:-600}
+fail() { echo "distro-test: FAIL: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+
+for f in "$kdir/Makefile" "$vmlinuz" "$moddir/modules.dep" /bin/busybox; do
+	[ -e "$f" ] || fail "$f missing: run scripts/install-deps.sh"
+done
+! ldd /bin/busybox > /dev/null 2>&1 ||
+	fail "/bin/busybox is not static: install busybox-static"
+mkdir -p "$work"
+t_all=$(now)
+
+# 1. The module, in a copy of the tree (the work tree stays clean).
+t=$(now)
+oot=$work/oot
+rm -rf "$oot"
+mkdir -p "$oot"
+(cd "$top" && git ls-files -co --exclude-standard -z) |
+	(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
+make -C "$kdir" M="$oot" modules > "$work/module-build.log" 2>&1 ||
+	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
+ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
+[ -f "$ko" ] || fail "no $ko"
+t_module=$(took "$t")
+
+# 2. The tools, static.
+t=$(now)
+rm -rf "$work/tools"
+make -s -C "$top/tools/gpumem" O="$work/tools" > "$work/tools-build.log" 2>&1 ||
+	{ cat "$work/tools-build.log" >&2; fail "tools build"; }
+t_tools=$(took "$t")
+
+# 3. The initramfs: busybox, the distro modules the suite needs (with their
+# dependencies, in load order, decompressed), the module, the tools.
+t=$(now)
+root=$work/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+cp /bin/busybox "$root/bin/"
+cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$root/bin/"
+cp "$ko" "$root/lib/modules/"
+mods=()
+need=(bochs vgem)
+for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+	need+=("$dep")
+done
+for m in "${need[@]}"; do
+	while read -r cmd path _; do
+		[ "$cmd" = insmod ] || continue
+		name=$(basename "$path" | sed -E 's/\.ko(\.xz|\.zst|\.gz)?$//')
+		[[ " ${mods[*]} " == *" $name "* ]] && continue
+		case $path in
+		*.xz) xz -dc "$path" ;;
+		*.zst) zstd -dc "$path" ;;
+		*.gz) gzip -dc "$path" ;;
+		*) cat "$path" ;;
+		esac > "$root/lib/modules/$name.ko"
+		mods+=("$name")
+	done < <(modprobe -S "$kver" --show-depends "$m")
+done
+printf '%s\n' "${mods[@]}" > "$root/modules.list"
+cat > "$root/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+for m in \$(cat /modules.list); do
+	insmod /lib/modules/\$m.ko || echo "init: insmod \$m failed"
+done
+t0=\$(cut -d' ' -f1 /proc/uptime)
+insmod /lib/modules/xen-gpumem.ko backend=hvsim hvsim_ram=$hvsim_ram ||
+	echo "init: insmod xen-gpumem failed"
+echo "init: modules loaded at \$t0 s: \$(cat /modules.list | tr '\n' ' ')xen-gpumem"
+echo "=== gpumem info"
+gpumem info
+echo "=== gpumem_test (started at \$(cut -d' ' -f1 /proc/uptime) s)"
+gpumem_test > /tmp/tap 2>&1
+rc=\$?
+echo "=== TAP begin"
+cat /tmp/tap
+echo "=== TAP end: exit \$rc at \$(cut -d' ' -f1 /proc/uptime) s"
+echo "=== gpumem p2m (runs other than the frontend's own RAM)"
+gpumem p2m | grep -v ' ram  '
+echo "=== gpumem stats"
+gpumem stats
+echo "=== done"
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
+	> "$work/initramfs.cpio.gz"
+t_initramfs=$(took "$t")
+
+# 4. Boot Debian's kernel under TCG (KVM hangs on this project's machines).
+t=$(now)
+log=$work/serial.log
+rc=0
+timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+	-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 rdinit=/init" \
+	-vga none -device bochs-display,vgamem=16M \
+	-display none -serial file:"$log" -monitor none -no-reboot ||
+	rc=$?
+t_boot=$(took "$t")
+[ "$rc" -eq 124 ] && fail "QEMU timed out after ${boot_timeout}s (log: $log)"
+[ "$rc" -eq 0 ] || fail "QEMU exited with $rc (log: $log)"
+tr -d '\r' < "$log" > "$log.txt"
+log=$log.txt
+
+# 5. The verdict.
+echo "distro-test: module log lines:"
+grep -E 'xen_gpumem|xen-gpumem' "$log" | grep -v '^init:' | sed 's/^/  /' || true
+grep -q 'xen:xen_gpumem: /dev/xen/gpumem ready, hvsim backend' "$log" ||
+	fail "no load line of the module in $log"
+grep -q 'xen:xen_gpumem: simulated hypervisor (hvsim)' "$log" ||
+	fail "no hvsim line of the module in $log"
+grep -E '^init: ' "$log" | sed 's/^/  /'
+echo "distro-test: gpumem info:"
+sed -n '/^=== gpumem info/,/^=== gpumem_test/p' "$log" | sed '1d;$d;s/^/  /'
+tap=$(sed -n '/^=== TAP begin/,/^=== TAP end/p' "$log" | sed '1d;$d')
+[ -n "$tap" ] || fail "no TAP output in $log"
+echo "$tap"
+sed -n '/^=== TAP end/p' "$log"
+plan=$(echo "$tap" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')
+oks=$(echo "$tap" | grep -cE '^ok [0-9]+ - ' || true)
+[ -n "$plan" ] || fail "no TAP plan"
+if echo "$tap" | grep -E '^not ok|# SKIP' >&2; then
+	fail "TAP: a case failed or was skipped"
+fi
+[ "$oks" -eq "$plan" ] || fail "TAP: $oks ok of $plan planned"
+splat='WARNING:|BUG:|Call Trace:|KASAN|UBSAN|lockdep|possible circular|Oops|general protection fault|Kernel panic|RCU stall|hung_task|blocked for more than'
+if grep -nE "$splat" "$log" >&2; then
+	fail "kernel splat in $log"
+fi
+grep -q '^=== done' "$log" || fail "/init did not finish"
+echo "distro-test: $oks/$plan cases ok, no splat, on $(basename "$vmlinuz")"
+echo "distro-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, QEMU boot+tests ${t_boot}s, total $(took "$t_all")s"

@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * gpumem_test: /dev/xen/gpumem from userspace, against hvsim.
+ *
+ * Needs the module loaded with backend=hvsim, root, and debugfs mounted:
+ * every case asserts its outcome by reading hvsim's p2m and stats after
+ * each step.  Prints TAP 13, kselftest style.  The dmabuf cases need
+ * /dev/udmabuf and the vgem driver; the VRAM case needs a bochs display
+ * (QEMU -device bochs-display) driven by the bochs DRM driver.
+ *
+ * Copyright (c) 2026, the xen-gpumem authors
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
+
+#include <drm.h>
+#include <drm_fourcc.h>
+#include <drm_mode.h>
+
+#include "gpumem.h"
+
+#define PAGE	GPUMEM_PAGE_SIZE
+
+enum { PASS, FAIL, SKIP };
+
+static struct gpumem_ctx ctx;
+static uint32_t domid;
+static unsigned long ram_pages;
+static char skip_reason[256];
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("# ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+}
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		diag("%s:%d: failed: %s", __func__, __LINE__, #cond);	\
+		diag(__VA_ARGS__);					\
+		return FAIL;						\
+	}								\
+} while (0)
+
+/* An ioctl's result against the errno the documentation promises. */
+#define CHECK_RC(expr, cmd, want) do {					\
+	int __rc = (expr);						\
+	if (__rc != (want)) {						\
+		diag("%s:%d: %s", __func__, __LINE__, #expr);		\
+		diag("  got %d (%s), want %d (%s)", __rc,		\
+		     gpumem_strerror(cmd, __rc), (want),		\
+		     gpumem_strerror(cmd, (want)));			\
+		return FAIL;						\
+	}								\
+} while (0)
+
+#define SKIP_IF(cond, ...) do {						\
+	if (cond) {							\
+		snprintf(skip_reason, sizeof(skip_reason), __VA_ARGS__); \
+		return SKIP;						\
+	}								\
+} while (0)
+
+/* Whether @pfn lies in a top-level "System RAM" range of /proc/iomem. */
+static bool pfn_is_system_ram(uint64_t pfn)
+{
+	uint64_t addr = pfn * PAGE, start, end;
+	char line[256];
+	bool ram = false;
+	FILE *f = fopen("/proc/iomem", "re");
+
+	if (!f)
+		return false;
+	while (!ram && fgets(line, sizeof(line), f)) {
+		if (line[0] == ' ' || !strstr(line, ": System RAM"))
+			continue;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 &&
+		    addr >= start && addr + PAGE - 1 <= end)
+			ram = true;
+	}
+	fclose(f);
+	return ram;
+}
+
+/*
+ * The p2m entries of [gfn, gfn + nr) of the frontend: @frames (may be NULL)
+ * gets their frames.  Checks every entry has @type and, for "lent", the
+ * MMIO flag iff @mmio; lent RAM frames must be System RAM of this kernel.
+ */
+static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
+		      uint64_t *frames, uint32_t *flags)
+{
+	struct gpumem_p2m p2m;
+	int rc = gpumem_hvsim_p2m(&p2m);
+	uint64_t i;
+
+	CHECK(!rc, "reading hvsim's p2m: %s", strerror(-rc));
+	for (i = 0; i < nr; i++) {
+		struct gpumem_p2m_entry e;
+
+		gpumem_p2m_lookup(&p2m, domid, gfn + i, &e);
+		if (strcmp(e.type, type) ||
+		    (!strcmp(type, "lent") &&
+		     !!(e.flags & GPUMEM_P2M_MMIO) != mmio) ||
+		    (!strcmp(type, "lent") && !mmio &&
+		     !pfn_is_system_ram(e.frame))) {
+			diag("gfn %#" PRIx64 ": %s frame %#" PRIx64 " flags %#x, want %s%s",
+			     gfn + i, e.type, e.frame, e.flags, type,
+			     strcmp(type, "lent") ? "" :
+			     mmio ? " MMIO" : " System RAM");
+			gpumem_p2m_free(&p2m);
+			return FAIL;
+		}
+		if (frames)
+			frames[i] = e.frame;
+		if (flags)
+			flags[i] = e.flags;
+	}
+	gpumem_p2m_free(&p2m);
+	return PASS;
+}
+
+#define EXPECT_P2M(...) do {						\
+	if (expect_p2m(__VA_ARGS__) != PASS) {				\
+		diag("%s:%d: p2m check failed", __func__, __LINE__);	\
+		return FAIL;						\
+	}								\
+} while (0)
+
+static uint64_t tot_pages(void)
+{
+	const struct gpumem_p2m_dom *d;
+	struct gpumem_p2m p2m;
+	uint64_t n = 0;
+
+	if (gpumem_hvsim_p2m(&p2m))
+		return 0;
+	d = gpumem_p2m_dom(&p2m, domid);
+	if (d)
+		n = d->tot_pages;
+	gpumem_p2m_free(&p2m);
+	return n;
+}
+
+static struct gpumem_hvsim_op hv_op(const char *name)
+{
+	struct gpumem_hvsim_stats st;
+
+	if (gpumem_hvsim_stats(&st))
+		memset(&st, 0, sizeof(st));
+	return *gpumem_hvsim_op(&st, name);
+}
+
+/* Backing memory for MAP_VA: a memfd or anonymous, at @at if not NULL. */
+static void *map_source(bool memfd, void *at, size_t len)
+{
+	int flags = at ? MAP_FIXED : 0;
+	void *p;
+	int fd;
+
+	if (!memfd)
+		return mmap(at, len, PROT_READ | PROT_WRITE,
+			    flags | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = memfd_create("gpumem-test", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, len))
+		return MAP_FAILED;
+	p = mmap(at, len, PROT_READ | PROT_WRITE, flags | MAP_SHARED, fd, 0);
+	close(fd);
+	return p;
+}
+
+/* GFNs well above the frontend's RAM, one window per case. */
+static uint64_t gfn_window(unsigned int n)
+{
+	return ram_pages + 0x1000 + n * 0x400ull;
+}
+
+static int test_query_bind(void)
+{
+	struct gpumem_query q;
+
+	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK(q.domid == GPUMEM_DOMID_NONE && !q.features,
+	      "unbound: domid %#x features %#llx", q.domid,
+	      (unsigned long long)q.features);
+	CHECK(q.backend == GPUMEM_BACKEND_HVSIM, "backend %u", q.backend);
+	CHECK_RC(gpumem_bind(&ctx, domid), GPUMEM_IOCTL_BIND, 0);
+	CHECK_RC(gpumem_bind(&ctx, domid), GPUMEM_IOCTL_BIND, 0);
+	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK(q.api_version == GPUMEM_API_VERSION && q.domid == domid,
+	      "api %u domid %u", q.api_version, q.domid);
+	CHECK((q.features & 7) == 7 && (q.hv_ops & 0x1f) == 0x1f,
+	      "features %#llx hv_ops %#x",
+	      (unsigned long long)q.features, q.hv_ops);
+	diag("d%u: hv_version %u hv_ops %#x features %#llx max_extents %u",
+	     domid, q.hv_version, q.hv_ops, (unsigned long long)q.features,
+	     q.max_extents);
+	return PASS;
+}
+
+/*
+ * MAP_VA of a memfd or anonymous range: lent RAM frames; munmap revokes;
+ * a new mapping at the same address is mapped by POPULATE.
+ */
+static int map_va_case(bool memfd, uint64_t gfn)
+{
+	const size_t n = 16, len = n * PAGE;
+	struct gpumem_hvsim_op rv0, rv1;
+	uint64_t f0[16], f1[16], region;
+	void *p, *q;
+
+	p = map_source(memfd, NULL, len);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0xa5, len);
+	CHECK_RC(gpumem_map_va(&ctx, p, len, gfn, 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	EXPECT_P2M(gfn, n, "lent", false, f0, NULL);
+	diag("%s: gfn %#" PRIx64 "+%zu lent, frames %#" PRIx64 "...",
+	     memfd ? "memfd" : "anon", gfn, n, f0[0]);
+
+	rv0 = hv_op("revoke");
+	CHECK(!munmap(p, len), "munmap");
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	rv1 = hv_op("revoke");
+	CHECK(rv1.calls > rv0.calls && rv1.frames >= rv0.frames + n,
+	      "revoke calls %" PRIu64 "->%" PRIu64 " frames %" PRIu64 "->%" PRIu64,
+	      rv0.calls, rv1.calls, rv0.frames, rv1.frames);
+
+	q = map_source(memfd, p, len);
+	CHECK(q == p, "mmap at %p: %s", p, strerror(errno));
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	EXPECT_P2M(gfn, n, "lent", false, f1, NULL);
+	diag("new range populated: frames %#" PRIx64 "...", f1[0]);
+
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	munmap(q, len);
+	return PASS;
+}
+
+static int test_map_va_memfd(void)
+{
+	return map_va_case(true, gfn_window(0));
+}
+
+static int test_map_va_anon(void)
+{
+	return map_va_case(false, gfn_window(1));
+}
+
+static int test_map_va_errors(void)
+{
+	uint64_t gfn = gfn_window(2), region, r2;
+	struct gpumem_ctx unbound;
+	void *p, *ro;
+
+	p = map_source(false, NULL, 4 * PAGE);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 1, PAGE, gfn, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
+	CHECK_RC(gpumem_map_va(&ctx, p, 0, gfn, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
+	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, gfn, 0x80, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
+	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, ~0ull - 1, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
+
+	/* Past 52-bit address space; beyond the physmap ("malformed"). */
+	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 40, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
+	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 30, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
+
+	CHECK_RC(gpumem_map_va(&ctx, p, 2 * PAGE, gfn, 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 1,
+			       0, NULL), GPUMEM_IOCTL_MAP_VA, -EEXIST);
+
+	/* A hole in the range. */
+	CHECK(!munmap((char *)p + 3 * PAGE, PAGE), "munmap");
+	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 8,
+			       0, NULL), GPUMEM_IOCTL_MAP_VA, -EFAULT);
+	EXPECT_P2M(gfn + 8, 2, "hole", false, NULL, NULL);
+
+	/* Read-only memory: EACCES unless the region is read-only. */
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap");
+	CHECK_RC(gpumem_map_va(&ctx, ro, PAGE, gfn + 16, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EACCES);
+	CHECK_RC(gpumem_map_va(&ctx, ro, PAGE, gfn + 16, GPUMEM_MAP_RO, &r2),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	{
+		uint32_t fl;
+
+		EXPECT_P2M(gfn + 16, 1, "lent", false, NULL, &fl);
+		CHECK(fl & GPUMEM_P2M_RO, "read-only region: flags %#x", fl);
+	}
+	CHECK_RC(gpumem_unmap(&ctx, r2), GPUMEM_IOCTL_UNMAP, 0);
+
+	CHECK_RC(gpumem_populate(&ctx, gfn + 100, 1), GPUMEM_IOCTL_POPULATE,
+		 -ENOENT);
+	CHECK_RC(gpumem_populate(&ctx, gfn, 0), GPUMEM_IOCTL_POPULATE,
+		 -EINVAL);
+	CHECK_RC(gpumem_revoke(&ctx, gfn + 100, 1), GPUMEM_IOCTL_REVOKE,
+		 -ENOENT);
+	CHECK_RC(gpumem_revoke(&ctx, gfn, 2), GPUMEM_IOCTL_REVOKE, 0);
+	EXPECT_P2M(gfn, 2, "hole", false, NULL, NULL);
+	CHECK_RC(gpumem_populate(&ctx, gfn, 2), GPUMEM_IOCTL_POPULATE, 0);
+	EXPECT_P2M(gfn, 2, "lent", false, NULL, NULL);
+	CHECK_RC(gpumem_unmap(&ctx, region + 1000), GPUMEM_IOCTL_UNMAP,
+		 -ENOENT);
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, -ENOENT);
+
+	/* The bind latch, the domid check, an unbound context. */
+	CHECK_RC(gpumem_bind(&ctx, domid + 1), GPUMEM_IOCTL_BIND, -EBUSY);
+	ctx.domid = domid + 1;
+	CHECK_RC(gpumem_populate(&ctx, gfn, 1), GPUMEM_IOCTL_POPULATE, -EPERM);
+	ctx.domid = domid;
+	CHECK(!gpumem_open(&unbound, NULL), "open");
+	unbound.domid = domid;
+	CHECK_RC(gpumem_map_va(&unbound, p, PAGE, gfn, 0, NULL),
+		 GPUMEM_IOCTL_MAP_VA, -EBADFD);
+	CHECK_RC(gpumem_bind(&unbound, 0), GPUMEM_IOCTL_BIND, -EINVAL);
+	CHECK_RC(gpumem_bind(&unbound, 0x7ff0), GPUMEM_IOCTL_BIND, -EINVAL);
+	gpumem_close(&unbound);
+	CHECK_RC(gpumem_ioctl(&ctx, _IO(GPUMEM_IOCTL_MAGIC, 0x0f), NULL), 0,
+		 -ENOTTY);
+
+	/* A descriptor that is not a dmabuf. */
+	{
+		int fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
+
+		CHECK_RC(gpumem_map_dmabuf(&ctx, fd, 0, PAGE, gfn, 0, 0, NULL),
+			 GPUMEM_IOCTL_MAP_DMABUF, -EBADF);
+		close(fd);
+	}
+	CHECK(strstr(gpumem_strerror(GPUMEM_IOCTL_STEAL, -EXDEV),
+		     "another domain"), "strerror(STEAL, EXDEV)");
+	munmap(p, 2 * PAGE);
+	munmap(ro, PAGE);
+	return PASS;
+}
+
+/*
+ * A static exporter's dmabuf: lent RAM frames (@want, if not NULL, must
+ * match them); closing the fd keeps them; UNMAP revokes.
+ */
+static int dmabuf_case(int buf, uint64_t len, uint64_t gfn, const uint64_t *want)
+{
+	const uint64_t n = len / PAGE;
+	uint64_t frames[64], region, i;
+
+	CHECK(n <= 64, "too long");
+	CHECK_RC(gpumem_map_dmabuf(&ctx, buf, 0, len, gfn, 0, 0, &region),
+		 GPUMEM_IOCTL_MAP_DMABUF, 0);
+	EXPECT_P2M(gfn, n, "lent", false, frames, NULL);
+	for (i = 0; want && i < n; i++)
+		CHECK(frames[i] == want[i], "page %" PRIu64 ": frame %#" PRIx64
+		      ", the source maps %#" PRIx64, i, frames[i], want[i]);
+	diag("dmabuf: gfn %#" PRIx64 "+%" PRIu64 " lent, frames %#" PRIx64 "...",
+	     gfn, n, frames[0]);
+	CHECK_RC(gpumem_map_dmabuf(&ctx, buf, len, PAGE, gfn + n, 0, 0, NULL),
+		 GPUMEM_IOCTL_MAP_DMABUF, -ERANGE);
+	close(buf);
+	EXPECT_P2M(gfn, n, "lent", false, NULL, NULL);
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	return PASS;
+}
+
+static int test_dmabuf_udmabuf(void)
+{
+	const uint64_t n = 16, len = n * PAGE, gfn = gfn_window(3);
+	struct udmabuf_create create = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .size = len,
+	};
+	uint64_t frames[16], region;
+	int mfd, dev, buf, rc;
+	void *p;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	SKIP_IF(dev < 0, "no /dev/udmabuf: %s", strerror(errno));
+	mfd = memfd_create("gpumem-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	CHECK(mfd >= 0 && !ftruncate(mfd, len) &&
+	      !fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK), "memfd: %s",
+	      strerror(errno));
+	create.memfd = mfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	CHECK(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	close(dev);
+
+	/* The memfd's own pages, through MAP_VA, are the udmabuf's. */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_RC(gpumem_map_va(&ctx, p, len, gfn + 0x100, 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	EXPECT_P2M(gfn + 0x100, n, "lent", false, frames, NULL);
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	munmap(p, len);
+
+	rc = dmabuf_case(buf, len, gfn, frames);
+	close(mfd);
+	return rc;
+}
+
+/* The DRM card whose driver is @name, or -1. */
+static int drm_open(const char *name, int *minor)
+{
+	char path[64], drv[32];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name = drv, .name_len = sizeof(drv) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(drv, 0, sizeof(drv));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(drv, name)) {
+			if (minor)
+				*minor = i;
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
+struct dumb {
+	uint32_t handle;
+	uint32_t pitch;
+	uint64_t size;
+	uint32_t fb;
+};
+
+static int dumb_create(int fd, uint32_t w, uint32_t h, struct dumb *d)
+{
+	struct drm_mode_create_dumb c = { .width = w, .height = h, .bpp = 32 };
+
+	if (ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		return -errno;
+	d->handle = c.handle;
+	d->pitch = c.pitch;
+	d->size = c.size;
+	d->fb = 0;
+	return 0;
+}
+
+static void *dumb_mmap(int fd, const struct dumb *d)
+{
+	struct drm_mode_map_dumb m = { .handle = d->handle };
+
+	if (ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m))
+		return MAP_FAILED;
+	return mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    m.offset);
+}
+
+static int test_dmabuf_vgem(void)
+{
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_gem_close gc = { 0 };
+	struct dumb d;
+	int fd, rc;
+
+	fd = drm_open("vgem", NULL);
+	SKIP_IF(fd < 0, "no vgem card (modprobe vgem)");
+	CHECK(!dumb_create(fd, 1024, 16, &d), "CREATE_DUMB: %s",
+	      strerror(errno));
+	CHECK(d.size == 16 * PAGE, "dumb size %" PRIu64, (uint64_t)d.size);
+	prime.handle = d.handle;
+	CHECK(!ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime),
+	      "PRIME_HANDLE_TO_FD: %s", strerror(errno));
+	/* Only the dmabuf keeps the object alive from here on. */
+	gc.handle = d.handle;
+	CHECK(!ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc), "GEM_CLOSE");
+	rc = dmabuf_case(prime.fd, d.size, gfn_window(4), NULL);
+	close(fd);
+	return rc;
+}
+
+static int test_steal_return(void)
+{
+	const uint64_t n = 8, len = n * PAGE, gfn = ram_pages / 2;
+	uint64_t before[8], frames[8], off, tot0;
+	unsigned char *p;
+	uint64_t i;
+
+	SKIP_IF(ram_pages < 64, "hvsim_ram=%lu: too little frontend RAM",
+		ram_pages);
+	EXPECT_P2M(gfn, n, "ram", false, before, NULL);
+	tot0 = tot_pages();
+	CHECK_RC(gpumem_steal(&ctx, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
+	EXPECT_P2M(gfn, n, "lent", false, frames, NULL);
+	for (i = 0; i < n; i++)
+		CHECK(frames[i] == before[i], "gfn %#" PRIx64 ": frame %#"
+		      PRIx64 " became %#" PRIx64, gfn + i, before[i], frames[i]);
+	CHECK(tot_pages() == tot0 - n, "tot_pages %" PRIu64 " -> %" PRIu64,
+	      tot0, tot_pages());
+	diag("stole gfn %#" PRIx64 "+%" PRIu64 " (frames %#" PRIx64 "...): "
+	     "offset %#" PRIx64 ", tot_pages %" PRIu64 " -> %" PRIu64,
+	     gfn, n, frames[0], off, tot0, tot_pages());
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * 7 + 3);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	EXPECT_P2M(gfn, n, "ram", false, frames, NULL);
+	CHECK(!memcmp(frames, before, sizeof(frames)), "frames changed");
+	CHECK(tot_pages() == tot0, "tot_pages %" PRIu64 " after RETURN, want %"
+	      PRIu64, tot_pages(), tot0);
+	munmap(p, len);
+
+	/* The frontend kept the bytes: steal again and read them back. */
+	CHECK_RC(gpumem_steal(&ctx, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
+	for (i = 0; i < len; i++)
+		CHECK(p[i] == (unsigned char)(i * 7 + 3),
+		      "byte %" PRIu64 ": %#x", i, p[i]);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	EXPECT_P2M(gfn, n, "ram", false, NULL, NULL);
+	CHECK(tot_pages() == tot0, "tot_pages");
+	munmap(p, len);
+	return PASS;
+}
+
+/* RETURN while a pipe holds a page (vmsplice takes page references). */
+static int test_return_busy(void)
+{
+	const uint64_t gfn = ram_pages / 2 + 16;
+	unsigned char *p, buf[PAGE];
+	struct iovec iov;
+	int pfd[2];
+	uint64_t off;
+
+	CHECK_RC(gpumem_steal(&ctx, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
+	memset(p, 0x5c, PAGE);
+	CHECK(!pipe(pfd), "pipe");
+	iov.iov_base = p;
+	iov.iov_len = PAGE;
+	CHECK(vmsplice(pfd[1], &iov, 1, 0) == (ssize_t)PAGE, "vmsplice: %s",
+	      strerror(errno));
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, -EBUSY);
+	EXPECT_P2M(gfn, 1, "lent", false, NULL, NULL);
+	/* The steal stays whole and usable: the mapping faults back in. */
+	CHECK(p[10] == 0x5c, "mapping after EBUSY: %#x", p[10]);
+	CHECK(read(pfd[0], buf, PAGE) == (ssize_t)PAGE && buf[0] == 0x5c,
+	      "draining the pipe");
+	close(pfd[0]);
+	close(pfd[1]);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	EXPECT_P2M(gfn, 1, "ram", false, NULL, NULL);
+	munmap(p, PAGE);
+	return PASS;
+}
+
+static int test_steal_errors(void)
+{
+	const uint64_t gfn = ram_pages / 2 + 32;
+	struct gpumem_steal s = { .gfn = gfn, .nr_pages = 1, .domid = domid };
+	struct gpumem_return r = { .domid = domid };
+	struct gpumem_ctx other, unbound;
+	struct gpumem_query q;
+	uint64_t off, region;
+	void *p;
+
+	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	s.flags = 1;
+	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+		 GPUMEM_IOCTL_STEAL, -EINVAL);
+	s.flags = 0;
+	s.offset = PAGE;
+	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+		 GPUMEM_IOCTL_STEAL, -EINVAL);
+	s.offset = 0;
+	s.domid = domid + 1;
+	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+		 GPUMEM_IOCTL_STEAL, -EPERM);
+	CHECK_RC(gpumem_steal(&ctx, gfn, 0, NULL), GPUMEM_IOCTL_STEAL, -EINVAL);
+	CHECK_RC(gpumem_steal(&ctx, ~0ull - 1, 4, NULL), GPUMEM_IOCTL_STEAL,
+		 -EOVERFLOW);
+	CHECK_RC(gpumem_steal(&ctx, 0, q.max_stolen_pages + 1, NULL),
+		 GPUMEM_IOCTL_STEAL, -E2BIG);
+	CHECK_RC(gpumem_steal(&ctx, ram_pages + 10, 1, NULL),
+		 GPUMEM_IOCTL_STEAL, -ENOENT);
+
+	/* All or nothing: two RAM pages, then two holes. */
+	CHECK_RC(gpumem_steal(&ctx, ram_pages - 2, 4, NULL),
+		 GPUMEM_IOCTL_STEAL, -ENOENT);
+	EXPECT_P2M(ram_pages - 2, 2, "ram", false, NULL, NULL);
+
+	/* Overlapping a steal of this context. */
+	CHECK_RC(gpumem_steal(&ctx, gfn, 2, &off), GPUMEM_IOCTL_STEAL, 0);
+	CHECK_RC(gpumem_steal(&ctx, gfn + 1, 2, NULL), GPUMEM_IOCTL_STEAL,
+		 -EEXIST);
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, ctx.fd,
+		 off);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE: %s",
+	      strerror(errno));
+	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd,
+		 off);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "longer than the steal: %s",
+	      strerror(errno));
+	r.flags = 1;
+	r.offset = off;
+	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_RETURN, &r),
+		 GPUMEM_IOCTL_RETURN, -EINVAL);
+	CHECK_RC(gpumem_return(&ctx, off + PAGE), GPUMEM_IOCTL_RETURN, -ENOENT);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, -ENOENT);
+	EXPECT_P2M(gfn, 2, "ram", false, NULL, NULL);
+
+	/* A page another context lent to the frontend is not its RAM. */
+	CHECK(!gpumem_open(&other, NULL) && !gpumem_bind(&other, domid),
+	      "second context");
+	p = map_source(false, NULL, PAGE);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_RC(gpumem_map_va(&other, p, PAGE, gfn_window(5), 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	CHECK_RC(gpumem_steal(&ctx, gfn_window(5), 1, NULL),
+		 GPUMEM_IOCTL_STEAL, -EXDEV);
+	gpumem_close(&other);
+	EXPECT_P2M(gfn_window(5), 1, "hole", false, NULL, NULL);
+	munmap(p, PAGE);
+
+	CHECK(!gpumem_open(&unbound, NULL), "open");
+	unbound.domid = domid;
+	CHECK_RC(gpumem_steal(&unbound, gfn, 1, NULL), GPUMEM_IOCTL_STEAL,
+		 -EBADFD);
+	gpumem_close(&unbound);
+	return PASS;
+}
+
+/* bochs: a KMS card with one CRTC and one connector. */
+struct kms {
+	int fd;
+	uint32_t crtc;
+	uint32_t conn;
+	struct drm_mode_modeinfo mode;
+};
+
+static int kms_setup(struct kms *k)
+{
+	struct drm_mode_card_res res = { 0 };
+	struct drm_mode_get_connector gc = { 0 };
+	struct drm_mode_modeinfo modes[64];
+	uint32_t crtcs[4], conns[4], i;
+
+	if (ioctl(k->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) ||
+	    !res.count_crtcs || !res.count_connectors)
+		return -ENODEV;
+	res.count_fbs = 0;
+	res.count_encoders = 0;
+	res.count_crtcs = res.count_crtcs > 4 ? 4 : res.count_crtcs;
+	res.count_connectors = res.count_connectors > 4 ? 4 :
+			       res.count_connectors;
+	res.crtc_id_ptr = (uintptr_t)crtcs;
+	res.connector_id_ptr = (uintptr_t)conns;
+	if (ioctl(k->fd, DRM_IOCTL_MODE_GETRESOURCES, &res))
+		return -errno;
+	k->crtc = crtcs[0];
+	k->conn = conns[0];
+
+	gc.connector_id = k->conn;
+	if (ioctl(k->fd, DRM_IOCTL_MODE_GETCONNECTOR, &gc) || !gc.count_modes)
+		return -ENODEV;
+	gc.count_modes = gc.count_modes > 64 ? 64 : gc.count_modes;
+	gc.modes_ptr = (uintptr_t)modes;
+	gc.count_props = 0;
+	gc.count_encoders = 0;
+	if (ioctl(k->fd, DRM_IOCTL_MODE_GETCONNECTOR, &gc))
+		return -errno;
+	k->mode = modes[0];
+	for (i = 0; i < gc.count_modes; i++)
+		if (modes[i].hdisplay == 1024 && modes[i].vdisplay == 768) {
+			k->mode = modes[i];
+			break;
+		}
+	return 0;
+}
+
+static int kms_fb(struct kms *k, struct dumb *d)
+{
+	struct drm_mode_fb_cmd2 f = {
+		.width = k->mode.hdisplay, .height = k->mode.vdisplay,
+		.pixel_format = DRM_FORMAT_XRGB8888,
+	};
+	int rc = dumb_create(k->fd, f.width, f.height, d);
+
+	if (rc)
+		return rc;
+	f.handles[0] = d->handle;
+	f.pitches[0] = d->pitch;
+	if (ioctl(k->fd, DRM_IOCTL_MODE_ADDFB2, &f))
+		return -errno;
+	d->fb = f.fb_id;
+	return 0;
+}
+
+static int kms_scanout(struct kms *k, const struct dumb *d)
+{
+	struct drm_mode_crtc c = {
+		.set_connectors_ptr = (uintptr_t)&k->conn,
+		.count_connectors = 1,
+		.crtc_id = k->crtc,
+		.fb_id = d->fb,
+		.mode_valid = 1,
+		.mode = k->mode,
+	};
+
+	return ioctl(k->fd, DRM_IOCTL_MODE_SETCRTC, &c) ? -errno : 0;
+}
+
+/* The first BAR of DRM card @minor, from sysfs. */
+static int card_bar0(int minor, uint64_t *start, uint64_t *end)
+{
+	char path[80];
+	uint64_t fl;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/resource",
+		 minor);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%" SCNx64 " %" SCNx64 " %" SCNx64, start, end, &fl);
+	fclose(f);
+	return n == 3 && *end > *start ? 0 : -EPROTO;
+}
+
+/* x86 PAT's reservations over [start, end], from debugfs. */
+static void diag_pat(uint64_t start, uint64_t end)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
+	uint64_t s, e;
+	char line[160];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem %" SCNx64 "-%" SCNx64 "]", &s, &e) == 2 &&
+		    s <= end && e > start) {
+			line[strcspn(line, "\n")] = 0;
+			diag("  %s", line);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+#define BOCHS_MAX_FBS	16
+
+/*
+ * A dumb BO of bochs (GEM VRAM helper, TTM) scanned out, then replaced:
+ * it stays in VRAM, and its mmap is BAR pages, mapped as MMIO.  Further
+ * scanouts evict it from VRAM: the p2m loses it, POPULATE maps its new
+ * system pages.
+ */
+static int test_bochs_vram(void)
+{
+	struct gpumem_hvsim_op rv0, rv1;
+	uint64_t bar0, bar1, gfn = gfn_window(8), region, i, n, f0, fl;
+	struct dumb fbs[BOCHS_MAX_FBS];
+	uint64_t *frames;
+	uint32_t *flags;
+	struct kms k;
+	uint32_t *px;
+	int minor, nfb, rc;
+
+	k.fd = drm_open("bochs-drm", &minor);
+	SKIP_IF(k.fd < 0, "no bochs-drm card (QEMU -device bochs-display)");
+	CHECK(!card_bar0(minor, &bar0, &bar1), "card%d BAR0", minor);
+	CHECK(!(rc = kms_setup(&k)), "KMS resources: %s", strerror(-rc));
+	diag("bochs card%d: BAR0 %#" PRIx64 "-%#" PRIx64 " (%" PRIu64 " MiB), mode %ux%u",
+	     minor, bar0, bar1, (bar1 - bar0 + 1) >> 20, k.mode.hdisplay,
+	     k.mode.vdisplay);
+
+	/* A: scanned out, then replaced by B. */
+	for (nfb = 0; nfb < 2; nfb++) {
+		CHECK(!(rc = kms_fb(&k, &fbs[nfb])), "framebuffer: %s",
+		      strerror(-rc));
+		CHECK(!(rc = kms_scanout(&k, &fbs[nfb])), "SETCRTC: %s",
+		      strerror(-rc));
+	}
+	n = fbs[0].size / PAGE;
+	frames = calloc(n, sizeof(*frames));
+	flags = calloc(n, sizeof(*flags));
+	CHECK(frames && flags, "calloc");
+	px = dumb_mmap(k.fd, &fbs[0]);
+	CHECK(px != MAP_FAILED, "MAP_DUMB/mmap: %s", strerror(errno));
+	for (i = 0; i < fbs[0].size / 4; i++)
+		px[i] = (uint32_t)i ^ 0x5a5a5a5a;
+
+	CHECK_RC(gpumem_map_va(&ctx, px, fbs[0].size, gfn, 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	EXPECT_P2M(gfn, n, "lent", true, frames, flags);
+	for (i = 0; i < n; i++)
+		CHECK(frames[i] * PAGE >= bar0 && frames[i] * PAGE + PAGE - 1 <= bar1,
+		      "page %" PRIu64 ": frame %#" PRIx64 " outside BAR0", i,
+		      frames[i]);
+	f0 = frames[0];
+	fl = flags[0];
+	diag("A (%" PRIu64 " pages) in VRAM: gfn %#" PRIx64 "+%" PRIu64
+	     " lent MMIO frames %#" PRIx64 "-%#" PRIx64
+	     " (VRAM offset %#" PRIx64 "), flags %#x (%s)",
+	     n, gfn, n, frames[0], frames[n - 1], f0 * PAGE - bar0, flags[0],
+	     GPUMEM_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
+	     GPUMEM_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
+	diag("PAT memtypes over BAR0 (the PTE's cache mode comes from them):");
+	diag_pat(bar0, bar1);
+
+	/* Further scanouts until TTM evicts A from VRAM. */
+	rv0 = hv_op("revoke");
+	for (; nfb < BOCHS_MAX_FBS; nfb++) {
+		struct gpumem_p2m_entry e;
+		struct gpumem_p2m p2m;
+
+		CHECK(!(rc = kms_fb(&k, &fbs[nfb])), "framebuffer %d: %s",
+		      nfb, strerror(-rc));
+		CHECK(!(rc = kms_scanout(&k, &fbs[nfb])), "SETCRTC %d: %s",
+		      nfb, strerror(-rc));
+		CHECK(!gpumem_hvsim_p2m(&p2m), "p2m");
+		gpumem_p2m_lookup(&p2m, domid, gfn, &e);
+		gpumem_p2m_free(&p2m);
+		if (!strcmp(e.type, "hole"))
+			break;
+	}
+	CHECK(nfb < BOCHS_MAX_FBS, "A still in VRAM after %d framebuffers",
+	      nfb);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	rv1 = hv_op("revoke");
+	CHECK(rv1.frames >= rv0.frames + n, "revoke frames %" PRIu64 " -> %"
+	      PRIu64, rv0.frames, rv1.frames);
+	diag("evicted when framebuffer %d was scanned out: gfn %#" PRIx64
+	     "+%" PRIu64 " revoked (revoke calls %" PRIu64 " -> %" PRIu64
+	     ", frames %" PRIu64 " -> %" PRIu64 ")",
+	     nfb + 1, gfn, n, rv0.calls, rv1.calls, rv0.frames, rv1.frames);
+
+	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	EXPECT_P2M(gfn, n, "lent", false, frames, flags);
+	diag("POPULATE: gfn %#" PRIx64 "+%" PRIu64
+	     " lent System RAM frames %#" PRIx64 "..., flags %#x",
+	     gfn, n, frames[0], flags[0]);
+	for (i = 0; i < fbs[0].size / 4; i++)
+		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
+		      "A's word %" PRIu64 " after eviction: %#x", i, px[i]);
+
+	/* Scanning A out again moves it back into VRAM: BAR frames again. */
+	rv0 = hv_op("revoke");
+	CHECK(!(rc = kms_scanout(&k, &fbs[0])), "SETCRTC A: %s", strerror(-rc));
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	rv1 = hv_op("revoke");
+	CHECK(rv1.frames >= rv0.frames + n, "revoke frames %" PRIu64 " -> %"
+	      PRIu64, rv0.frames, rv1.frames);
+	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	EXPECT_P2M(gfn, n, "lent", true, frames, flags);
+	for (i = 0; i < n; i++)
+		CHECK(frames[i] * PAGE >= bar0 && frames[i] * PAGE + PAGE - 1 <= bar1,
+		      "page %" PRIu64 ": frame %#" PRIx64 " outside BAR0", i,
+		      frames[i]);
+	diag("A scanned out again: revoked, POPULATE maps MMIO frames %#"
+	     PRIx64 "-%#" PRIx64 " (VRAM offset %#" PRIx64 "), flags %#x",
+	     frames[0], frames[n - 1], frames[0] * PAGE - bar0, flags[0]);
+	for (i = 0; i < fbs[0].size / 4; i++)
+		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
+		      "A's word %" PRIu64 " back in VRAM: %#x", i, px[i]);
+
+	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	munmap(px, fbs[0].size);
+	free(frames);
+	free(flags);
+	close(k.fd);
+	return PASS;
+}
+
+/* Closing the context revokes what is left: no lent GFN, all RAM back. */
+static int test_close(void)
+{
+	struct gpumem_p2m p2m;
+	size_t i;
+	int rc;
+
+	gpumem_close(&ctx);
+	rc = gpumem_hvsim_p2m(&p2m);
+	CHECK(!rc, "p2m: %s", strerror(-rc));
+	for (i = 0; i < p2m.nr_runs; i++)
+		CHECK(p2m.runs[i].domid != domid || !strcmp(p2m.runs[i].type, "ram"),
+		      "left after close: gfn %#" PRIx64 "+%" PRIu64 " %s",
+		      p2m.runs[i].gfn, p2m.runs[i].nr, p2m.runs[i].type);
+	gpumem_p2m_free(&p2m);
+	CHECK(tot_pages() == ram_pages, "tot_pages %" PRIu64 ", want %lu",
+	      tot_pages(), ram_pages);
+	return PASS;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "query_bind", test_query_bind },
+	{ "map_va_memfd", test_map_va_memfd },
+	{ "map_va_anon", test_map_va_anon },
+	{ "map_va_errors", test_map_va_errors },
+	{ "dmabuf_udmabuf", test_dmabuf_udmabuf },
+	{ "dmabuf_vgem", test_dmabuf_vgem },
+	{ "steal_return", test_steal_return },
+	{ "return_busy_vmsplice", test_return_busy },
+	{ "steal_errors", test_steal_errors },
+	{ "bochs_vram_evict", test_bochs_vram },
+	{ "close_revokes_all", test_close },
+};
+
+#define NR_TESTS ARRAY_SIZE(tests)
+
+int main(void)
+{
+	unsigned int i, pass = 0, fail = 0, skip = 0;
+	unsigned long v;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..%zu\n", NR_TESTS);
+	rc = gpumem_module_param("hvsim_domid", &v);
+	domid = rc ? 1 : v;
+	rc = gpumem_module_param("hvsim_ram", &v);
+	ram_pages = rc ? 1024 : v;
+	rc = gpumem_open(&ctx, NULL);
+	if (rc)
+		diag("open %s: %s", GPUMEM_DEV_PATH, strerror(-rc));
+	diag("frontend d%u, %lu RAM pages from GFN 0", domid, ram_pages);
+
+	for (i = 0; i < NR_TESTS; i++) {
+		int r = rc ? FAIL : tests[i].fn();
+
+		if (r == PASS) {
+			printf("ok %u - %s\n", i + 1, tests[i].name);
+			pass++;
+		} else if (r == SKIP) {
+			printf("ok %u - %s # SKIP %s\n", i + 1, tests[i].name,
+			       skip_reason);
+			skip++;
+		} else {
+			printf("not ok %u - %s\n", i + 1, tests[i].name);
+			fail++;
+		}
+	}
+	printf("# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",
+	       pass, fail, skip);
+	gpumem_close(&ctx);
+	return fail ? 1 : 0;
+}
