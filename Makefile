@@ -3,14 +3,17 @@
 # xen-gpumem
 #
 #   make                 build xen-gpumem.ko against KDIR (out of tree)
-#   make test            everything CI runs: static checks, ABI tests, KUnit
+#   make demo            the end-to-end scenario in QEMU, narrated
+#   make test            everything CI runs: static checks, ABI tests, KUnit,
+#                        the distro-kernel suite, the real-Xen boot
 #   make check           out-of-tree build at W=1 with sparse, checkpatch
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
 #   make bench           benchmarks of the VA-range path (not part of test)
 #   make tools           libgpumem, the gpumem CLI, gpumem_test (tools/gpumem)
 #   make distro-test     the tools against the module in Debian's own kernel
-#                        under QEMU (not part of test)
+#                        under QEMU
+#   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -20,7 +23,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test
+	tools distro-test xen-test demo
 
 all: modules
 
@@ -51,14 +54,21 @@ bench: deps
 tools:
 	$(MAKE) -C tools/gpumem
 
-distro-test:
-	scripts/install-deps.sh distro
+distro-test: deps
 	scripts/distro-test.sh
+
+xen-test: deps
+	scripts/xen-test.sh
+
+demo: deps
+	scripts/demo.sh
 
 test: deps
 	scripts/check.sh "$(DEB_KDIR)"
 	$(MAKE) -C tests/abi run
 	scripts/kunit.sh
+	scripts/distro-test.sh
+	scripts/xen-test.sh
 
 overlay:
 	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }

@@ -45,5 +45,15 @@ files=$(git ls-files -co --exclude-standard 'drivers/*.[ch]' 'include/uapi/*.h' 
 out=$($cp -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 out+=$($cp --ignore PREFER_KERNEL_TYPES,BIT_MACRO -f include/xen/interface/gpumem.h 2>&1 |
 	grep -E ': (ERROR|WARNING|CHECK):' || true)
+# The userspace tools, with what C99 userspace needs (see their headers):
+# <inttypes.h> macros (CAMELCASE, and formats assembled from them,
+# SPLIT_STRING), shifts where userspace has no BIT() (BIT_MACRO),
+# messages kept whole (LONG_LINE), the usage text naming
+# its command (EMBEDDED_FUNCTION_NAME), and TAP assertion macros that
+# return from the case, as kselftest_harness.h's do
+# (MACRO_WITH_FLOW_CONTROL, MACRO_ARG_REUSE).
+tools=$(git ls-files -co --exclude-standard 'tools/*.[ch]')
+out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION_NAME,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE \
+	-f $tools 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 [ -z "$out" ] || { echo "$out" >&2; fail "checkpatch --strict"; }
-echo "check: checkpatch --strict clean on $(echo $files | wc -w) files + the Xen ABI header"
+echo "check: checkpatch --strict clean on $(echo $files | wc -w) files, the Xen ABI header and $(echo $tools | wc -w) tools files"

@@ -10,82 +10,23 @@
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      everything goes to $XEN_GPUMEM_CACHE/distro
-#   KVER               kernel release (default 6.12.117+deb12-amd64)
+#   KVER               kernel release (default: the newest 6.12 headers)
 #   HVSIM_RAM          frontend RAM pages (default 4096)
 #   BOOT_TIMEOUT       seconds QEMU may run (default 600)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=${KVER:-6.12.117+deb12-amd64}
-kdir=/usr/src/linux-headers-$kver
-vmlinuz=/boot/vmlinuz-$kver
-moddir=/lib/modules/$kver
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/distro
 hvsim_ram=${HVSIM_RAM:-4096}
 boot_timeout=${BOOT_TIMEOUT:-600}
 fail() { echo "distro-test: FAIL: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+t_all=$(date +%s.%N)
 
-for f in "$kdir/Makefile" "$vmlinuz" "$moddir/modules.dep" /bin/busybox; do
-	[ -e "$f" ] || fail "$f missing: run scripts/install-deps.sh"
-done
-! ldd /bin/busybox > /dev/null 2>&1 ||
-	fail "/bin/busybox is not static: install busybox-static"
-mkdir -p "$work"
-t_all=$(now)
-
-# 1. The module, in a copy of the tree (the work tree stays clean).
-t=$(now)
-oot=$work/oot
-rm -rf "$oot"
-mkdir -p "$oot"
-(cd "$top" && git ls-files -co --exclude-standard -z) |
-	(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
-make -C "$kdir" M="$oot" modules > "$work/module-build.log" 2>&1 ||
-	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
-ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
-[ -f "$ko" ] || fail "no $ko"
-t_module=$(took "$t")
-
-# 2. The tools, static.
-t=$(now)
-rm -rf "$work/tools"
-make -s -C "$top/tools/gpumem" O="$work/tools" > "$work/tools-build.log" 2>&1 ||
-	{ cat "$work/tools-build.log" >&2; fail "tools build"; }
-t_tools=$(took "$t")
-
-# 3. The initramfs: busybox, the distro modules the suite needs (with their
-# dependencies, in load order, decompressed), the module, the tools.
-t=$(now)
-root=$work/initramfs
-rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
-cp /bin/busybox "$root/bin/"
-cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$root/bin/"
-cp "$ko" "$root/lib/modules/"
-mods=()
-need=(bochs vgem)
-for dep in $(modinfo -F depends "$ko" | tr , ' '); do
-	need+=("$dep")
-done
-for m in "${need[@]}"; do
-	while read -r cmd path _; do
-		[ "$cmd" = insmod ] || continue
-		name=$(basename "$path" | sed -E 's/\.ko(\.xz|\.zst|\.gz)?$//')
-		[[ " ${mods[*]} " == *" $name "* ]] && continue
-		case $path in
-		*.xz) xz -dc "$path" ;;
-		*.zst) zstd -dc "$path" ;;
-		*.gz) gzip -dc "$path" ;;
-		*) cat "$path" ;;
-		esac > "$root/lib/modules/$name.ko"
-		mods+=("$name")
-	done < <(modprobe -S "$kver" --show-depends "$m")
-done
-printf '%s\n' "${mods[@]}" > "$root/modules.list"
-cat > "$root/init" <<EOF
+# 1-3. Module, tools, initramfs with the real exporters' drivers.
+GUEST_MODULES=(bochs vgem)
+# shellcheck source=scripts/guest-image.sh
+. "$top/scripts/guest-image.sh" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -115,17 +56,13 @@ gpumem stats
 echo "=== done"
 poweroff -f
 EOF
-chmod +x "$root/init"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
-	> "$work/initramfs.cpio.gz"
-t_initramfs=$(took "$t")
 
 # 4. Boot Debian's kernel under TCG (KVM hangs on this project's machines).
 t=$(now)
 log=$work/serial.log
 rc=0
 timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
-	-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
+	-kernel "$vmlinuz" -initrd "$initramfs" \
 	-append "console=ttyS0 panic=-1 rdinit=/init" \
 	-vga none -device bochs-display,vgamem=16M \
 	-display none -serial file:"$log" -monitor none -no-reboot ||

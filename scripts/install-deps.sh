@@ -2,27 +2,21 @@
 # Install what the project's build and tests need, from Debian 12's archive
 # only.  Does nothing when everything is already there.
 #
-#   install-deps.sh          what `make test` needs
-#   install-deps.sh distro   and what `make distro-test` needs: Debian's kernel
-#                            image and its exact headers (KVER, default
-#                            6.12.117+deb12-amd64), busybox-static for the
-#                            initramfs, libdrm-dev's headers for the tools
+# Debian's 6.12 kernel comes as the metapackages linux-image-6.12-amd64 and
+# linux-headers-6.12-amd64 (the exact image and headers of one release, which
+# the QEMU suites boot and build against); busybox-static, cpio and kmod make
+# their initramfs; libdrm-dev gives the tools the DRM uAPI headers.  The Xen
+# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it.
 set -euo pipefail
 
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
 	xz-utils python3 sparse
-	linux-source-6.12 linux-headers-6.12-amd64
+	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86
 	libxen-dev gcc-multilib
+	busybox-static cpio kmod libdrm-dev
 )
-if [ "${1:-}" = distro ]; then
-	kver=${KVER:-6.12.117+deb12-amd64}
-	pkgs+=(
-		"linux-image-$kver" "linux-headers-$kver"
-		busybox-static cpio kmod libdrm-dev
-	)
-fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,6 +7,10 @@
  *   gpumem stats                 hvsim's per-op counters
  *   gpumem strerror IOCTL ERRNO  the documented meaning of an errno
  *
+ * Style: kernel style, checked with checkpatch --strict, except what C99
+ * userspace needs: <inttypes.h>'s PRIu64/PRIx64 (CAMELCASE), as in the
+ * kernel's own tools/.
+ *
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
@@ -34,12 +38,11 @@ static const struct {
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: %s info [--domid N]\n"
-		"       gpumem p2m [--domid N]\n"
-		"       gpumem stats\n"
-		"       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n",
-		"gpumem");
+	fputs("usage: gpumem info [--domid N]\n"
+	      "       gpumem p2m [--domid N]\n"
+	      "       gpumem stats\n"
+	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n",
+	      stderr);
 	return 2;
 }
 

@@ -3,6 +3,11 @@
  * libgpumem: /dev/xen/gpumem ioctls, their documented errno meanings, and
  * readers of hvsim's debugfs state.
  *
+ * Style: kernel style, checked with checkpatch --strict, except what C99
+ * userspace and its messages need: <inttypes.h>'s PRIu64/PRIx64
+ * (CAMELCASE), as in the kernel's own tools/, and user-visible strings
+ * kept whole (LONG_LINE), so that they can be grepped for.
+ *
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
@@ -157,7 +162,7 @@ static const struct gpumem_errmsg gpumem_err_query[] = {
 /* What MAP_VA and MAP_DMABUF share, after their own entries. */
 static const struct gpumem_errmsg gpumem_err_map[] = {
 	{ EOVERFLOW,
-	  "hva+len or the GFN range wraps, leaves user space or 52-bit GFN space" },
+	  "hva+len or the GFN range wraps or leaves user space, or a GFN is 2^40 or more (52-bit physical addresses)" },
 	{ E2BIG,
 	  "max_regions or max_pages of the context would be exceeded, or more than 2^32-1 pages" },
 	{ EEXIST,

@@ -8,6 +8,12 @@
  * /dev/udmabuf and the vgem driver; the VRAM case needs a bochs display
  * (QEMU -device bochs-display) driven by the bochs DRM driver.
  *
+ * Style: kernel style, checked with checkpatch --strict, except what C99
+ * userspace and its messages need: <inttypes.h>'s PRIu64/PRIx64
+ * (CAMELCASE), as in the kernel's own tools/, user-visible strings kept
+ * whole (LONG_LINE), so that they can be grepped for, and assertion macros
+ * that end the case (MACRO_WITH_FLOW_CONTROL), as kselftest_harness.h's.
+ *
  * Copyright (c) 2026, the xen-gpumem authors
  */
 

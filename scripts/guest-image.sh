@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Build what a QEMU guest of the project boots besides Debian's kernel:
+# xen-gpumem.ko out of tree against Debian's 6.12 headers, the static tools
+# (tools/gpumem), and a busybox initramfs holding them, the distro modules
+# named in GUEST_MODULES (with their dependencies, decompressed, in load
+# order, listed in /modules.list), and the /init read from standard input.
+# Sourced by scripts/distro-test.sh and scripts/xen-test.sh, which set:
+#   top, work (output directory), GUEST_MODULES (array), fail()
+# and get: kver, vmlinuz, ko, initramfs, t_module, t_tools, t_initramfs.
+# KVER picks the kernel release; by default the newest 6.12 headers that
+# linux-headers-6.12-amd64 installed, whose image linux-image-6.12-amd64
+# installed (scripts/install-deps.sh).
+
+kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' |
+	sort -V | tail -1 | sed 's|.*/linux-headers-||')}
+[ -n "$kver" ] || fail "no linux-headers-6.12.*-amd64: run scripts/install-deps.sh"
+vmlinuz=/boot/vmlinuz-$kver
+kdir=/usr/src/linux-headers-$kver
+moddir=/lib/modules/$kver
+for f in "$kdir/Makefile" "$vmlinuz" "$moddir/modules.dep" /bin/busybox; do
+	[ -e "$f" ] || fail "$f missing: run scripts/install-deps.sh"
+done
+! ldd /bin/busybox > /dev/null 2>&1 ||
+	fail "/bin/busybox is not static: install busybox-static"
+mkdir -p "$work"
+now() { date +%s.%N; }
+took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+
+# 1. The module, in a copy of the tree (the work tree stays clean).
+t=$(now)
+oot=$work/oot
+rm -rf "$oot"
+mkdir -p "$oot"
+(cd "$top" && git ls-files -co --exclude-standard -z) |
+	(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
+make -C "$kdir" M="$oot" modules > "$work/module-build.log" 2>&1 ||
+	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
+ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
+[ -f "$ko" ] || fail "no $ko"
+t_module=$(took "$t")
+
+# 2. The tools, static.
+t=$(now)
+rm -rf "$work/tools"
+make -s -C "$top/tools/gpumem" O="$work/tools" > "$work/tools-build.log" 2>&1 ||
+	{ cat "$work/tools-build.log" >&2; fail "tools build"; }
+t_tools=$(took "$t")
+
+# 3. The initramfs.
+t=$(now)
+root=$work/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+cp /bin/busybox "$root/bin/"
+cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$root/bin/"
+cp "$ko" "$root/lib/modules/"
+mods=()
+need=("${GUEST_MODULES[@]}")
+for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+	need+=("$dep")
+done
+for m in "${need[@]}"; do
+	while read -r cmd path _; do
+		[ "$cmd" = insmod ] || continue
+		name=$(basename "$path" | sed -E 's/\.ko(\.xz|\.zst|\.gz)?$//')
+		[[ " ${mods[*]} " == *" $name "* ]] && continue
+		case $path in
+		*.xz) xz -dc "$path" ;;
+		*.zst) zstd -dc "$path" ;;
+		*.gz) gzip -dc "$path" ;;
+		*) cat "$path" ;;
+		esac > "$root/lib/modules/$name.ko"
+		mods+=("$name")
+	done < <(modprobe -S "$kver" --show-depends "$m")
+done
+printf '%s\n' "${mods[@]}" > "$root/modules.list"
+cat > "$root/init"
+chmod +x "$root/init"
+initramfs=$work/initramfs.cpio.gz
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
+	> "$initramfs"
+t_initramfs=$(took "$t")
