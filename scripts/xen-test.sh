@@ -4,7 +4,8 @@
 # boots Debian's 6.12 kernel as a PVH dom0 under QEMU TCG; the initramfs
 # loads xen-gpumem.ko with its real backend (backend=xen) and asks for a
 # frontend.  No released Xen implements the gpumem ops and no domU exists,
-# so the module must load, probe the hypervisor through real dm_op
+# so the module must load, take (and give back) a landing slot from
+# xen_alloc_unpopulated_pages(), probe the hypervisor through real dm_op
 # hypercalls, answer BIND with "no such domain", and leave the system
 # healthy: no splat, the device still answering afterwards.
 #
@@ -102,6 +103,8 @@ grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
 grep -q '^insmod: exit 0' "$log" || fail "xen-gpumem did not load"
 grep -q 'xen:xen_gpumem: /dev/xen/gpumem ready, xen backend' "$log" ||
 	fail "no load line of the xen backend"
+grep -q 'xen:xen_gpumem: landing slots from unpopulated memory' "$log" ||
+	fail "no landing slot from xen_alloc_unpopulated_pages()"
 [ "$(grep -c '^gpumem: BIND d1: no such domain' "$log")" -eq 2 ] ||
 	fail "BIND of a missing domain did not answer ESRCH twice"
 grep -q '^rmmod: exit 0' "$log" || fail "xen-gpumem did not unload"
@@ -115,5 +118,5 @@ if grep -E '^\(XEN\)' "$log" |
 	grep -nE 'FATAL|Assertion|Panic|crashed|Xen BUG|Xen WARN' >&2; then
 	fail "hypervisor splat in $log"
 fi
-echo "xen-test: Xen $xen_version booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, BIND answered ESRCH through the hypervisor, unloaded cleanly"
+echo "xen-test: Xen $xen_version booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, took a landing slot from unpopulated memory, BIND answered ESRCH through the hypervisor, unloaded cleanly"
 echo "xen-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, Xen+dom0 boot and checks ${t_boot}s, total $(took "$t_all")s"

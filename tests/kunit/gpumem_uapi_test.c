@@ -234,6 +234,23 @@ static void uapi_bind_without_revoke(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, query(test).features, 0);
 }
 
+/* A backend without landing slots withholds STEAL and RETURN. */
+static void uapi_bind_without_slots(struct kunit *test)
+{
+	struct gpumem_test_env *fx = test->priv;
+	struct gpumem_steal s = { .gfn = 0, .nr_pages = 1, .domid = FE };
+
+	fx->gdev.hv->no_slots = true;
+	KUNIT_ASSERT_EQ(test, uapi_bind(test, FE, 0), 0);
+	KUNIT_EXPECT_EQ(test, query(test).hv_ops, GPUMEM_HV_OP_QUERY |
+			GPUMEM_HV_OP_MAP | GPUMEM_HV_OP_REVOKE);
+	KUNIT_EXPECT_EQ(test, query(test).features,
+			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF);
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, fx, GPUMEM_IOCTL_STEAL,
+						&s, sizeof(s)), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->sim), 0);
+}
+
 /* Every field of QUERY's input must be zero: each offset in turn. */
 static const unsigned int query_offsets[] = {
 	offsetof(struct gpumem_query, flags),
@@ -309,6 +326,7 @@ static struct kunit_case uapi_cases[] = {
 	KUNIT_CASE(uapi_bind_needs_cap_sys_admin),
 	KUNIT_CASE(uapi_bind_without_hypervisor_ops),
 	KUNIT_CASE(uapi_bind_without_revoke),
+	KUNIT_CASE(uapi_bind_without_slots),
 	KUNIT_CASE_PARAM(uapi_query_rejects_nonzero_input,
 			 query_offset_gen_params),
 	KUNIT_CASE(uapi_unknown_ioctls),

@@ -115,6 +115,10 @@ static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
 	ops = q->ops;
 	if (!(ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke)))
 		ops &= ~XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map);
+	/* Without landing slots, nothing can be stolen into the backend. */
+	if (ctx->gdev->hv->no_slots)
+		ops &= ~(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_steal) |
+			 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_return));
 	for (op = XEN_DMOP_gpumem_first; op <= XEN_DMOP_gpumem_last; op++) {
 		if (ops & XEN_GPUMEM_OP_BIT(op))
 			continue;

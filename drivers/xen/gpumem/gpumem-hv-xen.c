@@ -173,10 +173,16 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_xen);
  * there.  Whether Xen implements the ops can only be asked of an existing
  * target domain, so that probe happens at GPUMEM_IOCTL_BIND.
  *
+ * Landing slots for STEAL come from xen_alloc_unpopulated_pages(); one is
+ * taken and given back here, so that a dom0 without unpopulated memory
+ * says so at load (and withholds STEAL) rather than at the first steal.
+ *
  * Return: the backend, or ERR_PTR(-ENODEV) with one log line saying why.
  */
 struct gpumem_hv *gpumem_hv_xen_create(void)
 {
+	struct page *slot;
+
 	if (!xen_domain()) {
 		pr_info("not running on Xen; backend=hvsim selects the simulated hypervisor\n");
 		return ERR_PTR(-ENODEV);
@@ -184,6 +190,14 @@ struct gpumem_hv *gpumem_hv_xen_create(void)
 	if (!xen_feature(XENFEAT_auto_translated_physmap)) {
 		pr_err("a PV domain cannot lend memory: boot this domain as PVH (dom0=pvh)\n");
 		return ERR_PTR(-ENODEV);
+	}
+	gpumem_hv_xen.no_slots = xen_alloc_unpopulated_pages(1, &slot);
+	if (gpumem_hv_xen.no_slots) {
+		pr_warn("no unpopulated memory for landing slots: STEAL and RETURN are withheld\n");
+	} else {
+		pr_info("landing slots from unpopulated memory (first at gfn %#lx)\n",
+			page_to_pfn(slot));
+		xen_free_unpopulated_pages(1, &slot);
 	}
 	return &gpumem_hv_xen;
 }

@@ -76,10 +76,12 @@ struct gpumem_hv_ops {
  * struct gpumem_hv - one hypervisor backend
  * @ops: its operations.
  * @backend: GPUMEM_BACKEND_* as reported to userspace.
+ * @no_slots: landing slots cannot be had, so STEAL is withheld.
  */
 struct gpumem_hv {
 	const struct gpumem_hv_ops *ops;
 	u32 backend;
+	bool no_slots;
 };
 
 /**
