@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Benchmarks of the VA-range path, run by `make bench` (never by
+ * Benchmarks of the VA-range path and of STEAL, run by `make bench` (never by
  * `make test`).  They print figures, each beside its baseline from the same
  * run; they assert only that the operations succeeded, never a time.
  *
@@ -22,12 +22,13 @@
 #define BAR_PFN		0x800000ul	/* 32 GiB: 2 MiB-aligned, no RAM */
 #define GIB_PAGES	(1ul << (30 - PAGE_SHIFT))
 #define MIB_PAGES	(1ul << (20 - PAGE_SHIFT))
+#define STEAL_PAGES	(64 * MIB_PAGES)	/* frontend RAM, from GFN 0 */
 
 static const struct gpumem_limits bench_limits = {
 	.max_extents = 256,
 	.max_regions = 200000,
 	.max_pages = 1ul << 20,
-	.max_stolen_pages = 0,
+	.max_stolen_pages = STEAL_PAGES,
 };
 
 static int bench_init(struct kunit *test)
@@ -38,6 +39,7 @@ static int bench_init(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	test->priv = env;
+	env->fe_ram = STEAL_PAGES;
 	gpumem_test_env_init(test, env, &bench_limits, GFN0 + GIB_PAGES);
 	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
 						&b, sizeof(b)), 0);
@@ -231,11 +233,74 @@ static void bench_bookkeeping(struct kunit *test)
 		   sizeof(struct xen_dm_op_gpumem_extent));
 }
 
+/*
+ * STEAL 64 MiB of frontend RAM and RETURN it, against pinning and unpinning
+ * 64 MiB of the device model's own memory, the other way to hand a host
+ * driver pages.  The landing slots' own cost (hvsim allocates a page per
+ * slot; Xen takes them from its unpopulated pool) is measured apart, by
+ * allocating and freeing as many through the seam.
+ */
+static void bench_steal_vs_pin(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	struct gpumem_steal s = { .nr_pages = STEAL_PAGES, .domid = FE };
+	struct gpumem_return ret = { .domid = FE };
+	unsigned long n = STEAL_PAGES, addr;
+	struct hvsim_op_stats st, rt;
+	u64 t_pin, t_steal, t_ret, t_slots;
+	struct page **pages;
+	char r1[16];
+	long pinned;
+	ktime_t t;
+
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	addr = populated_pages(test, n);
+	t = ktime_get();
+	pinned = pin_user_pages_fast(addr, n, FOLL_WRITE | FOLL_LONGTERM,
+				     pages);
+	KUNIT_ASSERT_EQ(test, pinned, (long)n);
+	unpin_user_pages(pages, pinned);
+	t_pin = ktime_to_ns(ktime_sub(ktime_get(), t));
+
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, env->gdev.hv->ops->slots_alloc(env->gdev.hv, n,
+							     pages), 0);
+	env->gdev.hv->ops->slots_free(env->gdev.hv, n, pages);
+	t_slots = ktime_to_ns(ktime_sub(ktime_get(), t));
+	kvfree(pages);
+
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_STEAL,
+						&s, sizeof(s)), 0);
+	t_steal = ktime_to_ns(ktime_sub(ktime_get(), t));
+	st = stats(test, XEN_DMOP_gpumem_steal);
+	ret.offset = s.offset;
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_RETURN,
+						&ret, sizeof(ret)), 0);
+	t_ret = ktime_to_ns(ktime_sub(ktime_get(), t));
+	rt = stats(test, XEN_DMOP_gpumem_return);
+
+	/* The module's side: without hvsim's hypercalls and slot pages. */
+	t_steal -= st.ns;
+	t_ret -= rt.ns;
+	ratio(r1, sizeof(r1), t_steal + t_ret - t_slots, t_pin);
+	kunit_info(test, "bench: steal+return 64 MiB: STEAL %llu ns/page, RETURN %llu ns/page outside the hypercalls (+%llu, +%llu in hvsim), of which hvsim's slot pages %llu ns/page; module alone %llu ns/page against pin+unpin_user_pages(FOLL_LONGTERM) %llu ns/page, ratio %s; STEAL %llu extents in %llu calls, RETURN %llu extents in %llu calls\n",
+		   div64_u64(t_steal, n), div64_u64(t_ret, n),
+		   div64_u64(st.ns, n), div64_u64(rt.ns, n),
+		   div64_u64(t_slots, n),
+		   div64_u64(t_steal + t_ret - t_slots, n),
+		   div64_u64(t_pin, n), r1, st.extents, st.calls, rt.extents,
+		   rt.calls);
+}
+
 static struct kunit_case bench_cases[] = {
 	KUNIT_CASE_SLOW(bench_map_1g_vs_pin),
 	KUNIT_CASE_SLOW(bench_contiguous_source),
 	KUNIT_CASE_SLOW(bench_invalidate_scaling),
 	KUNIT_CASE_SLOW(bench_bookkeeping),
+	KUNIT_CASE_SLOW(bench_steal_vs_pin),
 	{}
 };
 
