@@ -41,7 +41,6 @@ exec 9> "$out/.lock"
 flock 9
 
 # 1. The source package, once.
-upstream=${version%-*}
 dsc=$src/xen_$version.dsc
 if [ ! -s "$src/pristine/.version" ] ||
    [ "$(cat "$src/pristine/.version")" != "$version" ]; then
@@ -67,15 +66,16 @@ deb-src [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-secu
 fi
 
 # 2. The key of this build.
-patches=()
-while IFS= read -r p; do patches+=("$p"); done < <(ls "$top"/xen/patches/*.patch 2>/dev/null | sort)
+shopt -s nullglob
+patches=("$top"/xen/patches/*.patch)	# name order: the glob sorts
+shopt -u nullglob
 [ ${#patches[@]} -gt 0 ] || fail "no patches in $top/xen/patches"
 key=$( { echo "$version"; cat "$src/pristine/debian/xen-kconfig";
 	 for p in "${patches[@]}"; do basename "$p"; cat "$p"; done; } |
 	sha256sum | cut -c1-16)
 elf=$out/xen-$key
 if [ -s "$elf" ] && [ -s "$elf.gz" ]; then
-	log "cached: series ${key} ($((${#patches[@]})) patches)"
+	log "cached: series ${key} (${#patches[@]} patches)"
 	ln -sfn "$(basename "$elf")" "$out/xen"
 	echo "$elf"
 	exit 0
