@@ -4,7 +4,8 @@
 #
 # Debian's 6.12 kernel comes as the metapackages linux-image-6.12-amd64 and
 # linux-headers-6.12-amd64 (the exact image and headers of one release, which
-# the QEMU suites boot and build against); busybox-static, cpio and kmod make
+# the QEMU suites boot and build against); dpkg-dev and patch fetch, unpack
+# and patch the Xen source (scripts/xen-build.sh); busybox-static, cpio and kmod make
 # their initramfs; libdrm-dev gives the tools the DRM uAPI headers.  The Xen
 # hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it.
 set -euo pipefail
@@ -12,6 +13,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
 	xz-utils python3 sparse
+	dpkg-dev patch
 	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86
 	libxen-dev gcc-multilib

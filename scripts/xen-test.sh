@@ -18,6 +18,9 @@
 #                      everything goes to $XEN_GPUMEM_CACHE/xen
 #   KVER               dom0 kernel release (default: the newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds QEMU may run (default 300)
+#   XEN_ELF            boot this hypervisor ELF instead of Debian's, e.g.
+#                      the reference Xen of scripts/xen-build.sh; --patched
+#                      builds that one (or reuses its cache) and boots it
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,8 +30,17 @@ boot_timeout=${BOOT_TIMEOUT:-300}
 fail() { echo "xen-test: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 
+if [ "${1:-}" = "--patched" ]; then
+	XEN_ELF=$("$top/scripts/xen-build.sh" | tail -1)
+fi
+
 # 0. The hypervisor, once per package version.
 mkdir -p "$work"
+if [ -n "${XEN_ELF:-}" ]; then
+	[ -s "$XEN_ELF" ] || fail "XEN_ELF=$XEN_ELF: no such file"
+	xen=$XEN_ELF
+	xen_version="$(basename "$XEN_ELF") (XEN_ELF)"
+else
 xen_version=$(apt-cache policy xen-hypervisor-4.17-amd64 |
 	sed -n 's/^ *Candidate: *//p')
 [ -n "$xen_version" ] && [ "$xen_version" != "(none)" ] ||
@@ -46,6 +58,7 @@ if [ ! -s "$xen" ]; then
 	zcat "$work/deb/root/boot/xen-4.17-amd64.gz" > "$xen.tmp"
 	mv "$xen.tmp" "$xen"
 	rm -rf "$work/deb"
+fi
 fi
 
 # 1-3. Module, tools, initramfs: the module alone, real backend.
