@@ -132,7 +132,11 @@ LD_LIBRARY_PATH=$troot/usr/lib/x86_64-linux-gnu \
 while read -r lib; do
 	cp -L "$lib" "$xroot/lib/x86_64-linux-gnu/"
 done < "$work/dom0-libs.txt"
+# glibc dlopen()s libgcc_s for pthread_cancel (xl's children need it).
+echo /lib/x86_64-linux-gnu/libgcc_s.so.1 >> "$work/dom0-libs.txt"
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$xroot/lib/x86_64-linux-gnu/"
 cp -L /lib64/ld-linux-x86-64.so.2 "$xroot/lib64/"
+cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
 sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr|" \
@@ -153,8 +157,8 @@ rc=0
 timeout "$boot_timeout" qemu-system-x86_64 -accel tcg \
 	-machine q35 -device intel-iommu,intremap=on -cpu max,-rdtscp,-pku \
 	-m 2048 -smp 2 -kernel "$xen" \
-	-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M noreboot" \
-	-initrd "$vmlinuz console=hvc0 loglevel=4 panic=-1,$initramfs" \
+	-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
+	-initrd "$vmlinuz console=hvc0 loglevel=5 panic=-1,$initramfs" \
 	-display none -vga none -serial file:"$log" -monitor none -no-reboot ||
 	rc=$?
 t_boot=$(took "$t")
@@ -168,7 +172,7 @@ grep -q '^=== done' "$log" || fail "dom0's /init did not finish (log: $log)"
 grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
 	fail "Xen did not build a PVH dom0"
 grep -q '^domU created: domid [0-9]' "$log" || fail "xl create made no domU"
-grep -q '^domu| gpumem_domu: ready: ' "$log" ||
+grep -qE '^domu\| \[ *[0-9.]+\] gpumem_domu: ready: ' "$log" ||
 	fail "no ready line of gpumem_domu on the domU's console"
 if grep -q '^=== stock hypervisor' "$log"; then
 	grep -q '^ok: probe line: ' "$log" || fail "no probe line of xen-gpumem"

@@ -7,7 +7,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-params=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^gpumem_domu\.//p')
+params=$(tr " " "\n" < /proc/cmdline | sed -n "s/^gpumem_domu\.//p" | tr "\n" " ")
 echo "=== domU: $(uname -r), $(sed -n 's/MemTotal: *//p' /proc/meminfo) RAM; insmod gpumem_domu.ko $params"
 # shellcheck disable=SC2086
 insmod /gpumem_domu.ko $params
