@@ -129,7 +129,8 @@ gpumem info --domid "$domid" > /tmp/info 2>&1 && ok "BIND and QUERY of d$domid" 
 cat /tmp/info
 probe="xen:xen_gpumem: d$domid: hypervisor does not implement XEN_DMOP_gpumem_query (dm_op 64): bound without map, revoke, steal or return"
 hv_ops=$(sed -n 's/^hv_ops *\([^:]*\):.*/\1/p' /tmp/info)
-case " $(sed -n 's/^hv_ops *[^:]*://p' /tmp/info) " in
+hv_names=$(sed -n 's/^hv_ops *[^:]*://p' /tmp/info)
+case " $hv_names " in
 *" map "*) map=1 ;;
 *) map= ;;
 esac
