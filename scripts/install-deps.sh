@@ -6,7 +6,8 @@
 # linux-headers-6.12-amd64 (the exact image and headers of one release, which
 # the QEMU suites boot and build against); busybox-static, cpio and kmod make
 # their initramfs; libdrm-dev gives the tools the DRM uAPI headers.  The Xen
-# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it.
+# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
+# and scripts/xen-e2e.sh does the same with the toolstack (xen-utils-4.17).
 set -euo pipefail
 
 pkgs=(

@@ -168,7 +168,15 @@ log=$work/xen-e2e.log
 
 # 6. The verdict.
 sed -n '/^=== dom0/,/^=== done/p' "$log" | sed 's/^/  /'
-grep -q '^=== done' "$log" || fail "dom0's /init did not finish (log: $log)"
+if ! grep -q '^=== done' "$log"; then
+	# Seen once in about ten runs, on a loaded machine: dom0's busybox
+	# died of SIGILL on an AVX instruction (vmovd) right after a kernel
+	# WARN, before /init got far; Xen, dom0 and TCG's new AVX emulation are
+	# the suspects.  Say so rather than leave a bare "did not finish".
+	grep -q '^Illegal instruction' "$log" &&
+		echo "xen-e2e: dom0's userspace died of SIGILL (the intermittent AVX fault, see README)" >&2
+	fail "dom0's /init did not finish (log: $log)"
+fi
 grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
 	fail "Xen did not build a PVH dom0"
 grep -q '^domU created: domid [0-9]' "$log" || fail "xl create made no domU"
