@@ -15,7 +15,10 @@
 #   XEN_ELF            a hypervisor ELF to boot instead of Debian's
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
-#   BOOT_TIMEOUT       seconds QEMU may run (default 900)
+#   BOOT_TIMEOUT       seconds one boot may run (default 300; a run takes
+#                      25-50 s)
+#   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 3)
+#   QEMU_ACCEL, QEMU_CPU  override -accel tcg, -cpu max,-rdtscp,-pku
 #   DOMU_TIMEOUT       seconds dom0 waits for gpumem_domu (default 300)
 #   DOMU_GFN, DOMU_NR  the domU's window: first GFN, pages (0x10000, 4)
 set -euo pipefail
@@ -23,7 +26,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/xen-e2e
-boot_timeout=${BOOT_TIMEOUT:-900}
+boot_timeout=${BOOT_TIMEOUT:-300}
+tries=${XEN_E2E_TRIES:-3}
 domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
 domu_nr=${DOMU_NR:-4}
@@ -150,33 +154,53 @@ cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 t_dom0=$(took "$t")
 echo "xen-e2e: initramfs $(du -h "$initramfs" | cut -f1) (domU initramfs $(du -h "$work/domu.cpio.gz" | cut -f1)); booting $xen_what under TCG"
 
-# 5. Xen, dom0, the domU, under TCG.
+# 5. Xen, dom0, the domU, under TCG.  Nested virtualisation under TCG is
+# not reliable (README, "The real-Xen end-to-end scenario": about one boot
+# in seven crashes dom0 or the domU with corrupted CPU state, the module
+# nowhere in sight), so a boot that crashed with one of the signatures
+# measured here, or never reached the end of dom0's /init, is retried, up
+# to XEN_E2E_TRIES boots; each attempt's log is kept.  A scenario that
+# reached its end with a failed assertion is never retried.
+flake='^Illegal instruction|Bad FPU state detected|Triple fault|stack guard page was hit'
 t=$(now)
-log=$work/serial.log
-rc=0
-timeout "$boot_timeout" qemu-system-x86_64 -accel tcg \
-	-machine q35 -device intel-iommu,intremap=on -cpu max,-rdtscp,-pku \
-	-m 2048 -smp 2 -kernel "$xen" \
-	-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
-	-initrd "$vmlinuz console=hvc0 loglevel=5 panic=-1,$initramfs" \
-	-display none -vga none -serial file:"$log" -monitor none -no-reboot ||
-	rc=$?
+attempt=1
+retried=
+rm -f "$work"/xen-e2e.log.*
+while :; do
+	rc=0
+	timeout "$boot_timeout" qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" \
+		-machine q35 -device intel-iommu,intremap=on \
+		-cpu "${QEMU_CPU:-max,-rdtscp,-pku}" \
+		-m 2048 -smp 2 -kernel "$xen" \
+		-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M" \
+		-initrd "$vmlinuz console=hvc0 loglevel=5 panic=-1,$initramfs" \
+		-display none -vga none -serial file:"$work/serial.log" \
+		-monitor none -no-reboot || rc=$?
+	log=$work/xen-e2e.log
+	tr -d '\r' < "$work/serial.log" > "$log"
+	why=
+	if [ "$rc" -eq 124 ]; then
+		why="QEMU timed out after ${boot_timeout}s"
+	elif grep -qE "$flake" "$log"; then
+		why="crashed: $(grep -m1 -oE "$flake" "$log")"
+	elif ! grep -q '^=== done' "$log"; then
+		why="dom0's /init did not finish"
+	fi
+	[ -n "$why" ] && [ "$attempt" -lt "$tries" ] || break
+	mv "$log" "$log.$attempt"
+	echo "xen-e2e: boot $attempt of $tries: $why (log: $log.$attempt); booting again"
+	retried+="${retried:+; }boot $attempt: $why"
+	attempt=$((attempt + 1))
+done
 t_boot=$(took "$t")
-tr -d '\r' < "$log" > "$work/xen-e2e.log"
-log=$work/xen-e2e.log
 [ "$rc" -eq 124 ] && fail "QEMU timed out after ${boot_timeout}s (log: $log)"
 
 # 6. The verdict.
 sed -n '/^=== dom0/,/^=== done/p' "$log" | sed 's/^/  /'
-if ! grep -q '^=== done' "$log"; then
-	# Seen once in about ten runs, on a loaded machine: dom0's busybox
-	# died of SIGILL on an AVX instruction (vmovd) right after a kernel
-	# WARN, before /init got far; Xen, dom0 and TCG's new AVX emulation are
-	# the suspects.  Say so rather than leave a bare "did not finish".
-	grep -q '^Illegal instruction' "$log" &&
-		echo "xen-e2e: dom0's userspace died of SIGILL (the intermittent AVX fault, see README)" >&2
-	fail "dom0's /init did not finish (log: $log)"
+if grep -qE "$flake" "$log"; then
+	fail "boot $attempt of $tries $why, like the others (log: $log)"
 fi
+grep -q '^=== done' "$log" || fail "dom0's /init did not finish (log: $log)"
 grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
 	fail "Xen did not build a PVH dom0"
 grep -q '^domU created: domid [0-9]' "$log" || fail "xl create made no domU"
@@ -204,5 +228,5 @@ if grep -E '^\(XEN\)' "$log" |
 	grep -nE 'FATAL|Assertion|Panic|crashed|Xen BUG|Xen WARN' >&2; then
 	fail "hypervisor splat in $log"
 fi
-echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created PVH domU; $verdict"
+echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created PVH domU; $verdict${retried:+ (on boot $attempt; $retried)}"
 echo "xen-e2e: times: fetch ${t_fetch}s, module ${t_module}s, tools ${t_tools}s, dom0 initramfs ${t_initramfs}s, domU ${t_domu}s, dom0 extras ${t_dom0}s, boot and scenario ${t_boot}s, total $(took "$t_all")s (log: $log)"
