@@ -15,7 +15,7 @@
 #   XEN_ELF            a hypervisor ELF to boot instead of Debian's
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
-#   BOOT_TIMEOUT       seconds one boot may run (default 300; a run takes
+#   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
 #                      25-50 s)
 #   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 3)
 #   QEMU_ACCEL, QEMU_CPU  override -accel tcg, -cpu max,-rdtscp,-pku
@@ -26,7 +26,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/xen-e2e
-boot_timeout=${BOOT_TIMEOUT:-300}
+boot_timeout=${BOOT_TIMEOUT:-180}
 tries=${XEN_E2E_TRIES:-3}
 domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
@@ -156,7 +156,7 @@ echo "xen-e2e: initramfs $(du -h "$initramfs" | cut -f1) (domU initramfs $(du -h
 
 # 5. Xen, dom0, the domU, under TCG.  Nested virtualisation under TCG is
 # not reliable (README, "The real-Xen end-to-end scenario": about one boot
-# in seven crashes dom0 or the domU with corrupted CPU state, the module
+# in six crashes or hangs dom0 or the domU with corrupted CPU state, the module
 # nowhere in sight), so a boot that crashed with one of the signatures
 # measured here, or never reached the end of dom0's /init, is retried, up
 # to XEN_E2E_TRIES boots; each attempt's log is kept.  A scenario that

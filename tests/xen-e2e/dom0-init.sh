@@ -44,7 +44,14 @@ insmod /lib/modules/xen-gpumem.ko && ok "xen-gpumem loaded" || bad "insmod xen-g
 
 echo "=== xl create domu.cfg"
 t0=$(cut -d' ' -f1 /proc/uptime)
-xl create /etc/xen/domu.cfg 2>&1 || bad "xl create"
+xl -vvv create /etc/xen/domu.cfg > /tmp/xl-create.log 2>&1
+rc=$?
+grep -v '^libxl: debug' /tmp/xl-create.log | grep -v '^xc: detail' |
+	grep -v '^domainbuilder: detail' | grep -v '^xencall:buffer' | tail -20
+if [ "$rc" -ne 0 ]; then
+	bad "xl create: exit $rc; its last debug lines:"
+	tail -40 /tmp/xl-create.log
+fi
 xl list
 domid=$(xl domid domu 2>/dev/null)
 [ -n "$domid" ] || { bad "no domain domu"; finish; }
