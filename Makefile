@@ -5,7 +5,8 @@
 #   make                 build xen-gpumem.ko against KDIR (out of tree)
 #   make demo            the end-to-end scenario in QEMU, narrated
 #   make test            everything CI runs: static checks, ABI tests, KUnit,
-#                        the distro-kernel suite, the real-Xen boot
+#                        the distro-kernel suite, the real-Xen boot, the
+#                        real-Xen end-to-end scenario with a domU
 #   make check           out-of-tree build at W=1 with sparse, checkpatch
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
@@ -14,6 +15,8 @@
 #   make distro-test     the tools against the module in Debian's own kernel
 #                        under QEMU
 #   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
+#   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
+#                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -23,7 +26,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test demo
+	tools distro-test xen-test xen-e2e demo
 
 all: modules
 
@@ -60,6 +63,9 @@ distro-test: deps
 xen-test: deps
 	scripts/xen-test.sh
 
+xen-e2e: deps
+	scripts/xen-e2e.sh
+
 demo: deps
 	scripts/demo.sh
 
@@ -69,6 +75,7 @@ test: deps
 	scripts/kunit.sh
 	scripts/distro-test.sh
 	scripts/xen-test.sh
+	scripts/xen-e2e.sh
 
 overlay:
 	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }

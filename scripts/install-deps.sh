@@ -7,7 +7,8 @@
 # the QEMU suites boot and build against); dpkg-dev and patch fetch, unpack
 # and patch the Xen source (scripts/xen-build.sh); busybox-static, cpio and kmod make
 # their initramfs; libdrm-dev gives the tools the DRM uAPI headers.  The Xen
-# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it.
+# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
+# and scripts/xen-e2e.sh does the same with the toolstack (xen-utils-4.17).
 set -euo pipefail
 
 pkgs=(

@@ -6,6 +6,9 @@
  *   gpumem p2m [--domid N]       hvsim's p2m, one line per run
  *   gpumem stats                 hvsim's per-op counters
  *   gpumem strerror IOCTL ERRNO  the documented meaning of an errno
+ *   gpumem dm --domid N          a scripted device model: one command a
+ *                                line on stdin, one answer a line on stdout
+ *                                (see cmd_dm(); used by scripts/xen-e2e.sh)
  *
  * Style: kernel style, checked with checkpatch --strict, except what C99
  * userspace needs: <inttypes.h>'s PRIu64/PRIx64 (CAMELCASE), as in the
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "gpumem.h"
 
@@ -41,7 +45,8 @@ static int usage(void)
 	fputs("usage: gpumem info [--domid N]\n"
 	      "       gpumem p2m [--domid N]\n"
 	      "       gpumem stats\n"
-	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n",
+	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n"
+	      "       gpumem dm --domid N           commands on stdin (see gpumem-cli.c)\n",
 	      stderr);
 	return 2;
 }
@@ -195,6 +200,183 @@ static int cmd_strerror(const char *ioc, const char *err)
 	return 0;
 }
 
+/*
+ * gpumem dm: a device model driven line by line, for end-to-end tests.  It
+ * keeps one bound context, one MAP_VA buffer and one steal; every command
+ * gets one line: "ok <command> ..." or "err <command>: <meaning of errno>".
+ * Page contents are shown as the first 8 bytes of each page, in hex.
+ *
+ *   map GFN PAGES BYTE  anonymous buffer, page i filled with BYTE + i,
+ *                       MAP_VA at GFN
+ *   munmap              munmap the buffer (the notifier revokes the GFNs)
+ *   remap BYTE          a new anonymous mapping at the buffer's address,
+ *                       page i filled with BYTE + i (nothing mapped yet)
+ *   populate            POPULATE the buffer's GFNs
+ *   peek                the buffer's pages
+ *   unmap               UNMAP the buffer's region
+ *   steal GFN PAGES     STEAL, then mmap the pages; shows them
+ *   speek               the stolen pages
+ *   spoke BYTE          fill stolen page i with BYTE + i
+ *   return              RETURN the steal, then munmap it
+ *   query               hv_ops and features
+ *   close               close the context (returns what is still stolen)
+ */
+struct dm_state {
+	struct gpumem_ctx ctx;
+	unsigned char *buf;
+	uint64_t gfn, pages, region;
+	unsigned char *stolen;
+	uint64_t sgfn, spages, offset;
+};
+
+static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
+{
+	uint64_t i;
+	int b;
+
+	printf("ok %s", what);
+	for (i = 0; i < pages; i++) {
+		putchar(' ');
+		for (b = 0; b < 8; b++)
+			printf("%02x", p[i * GPUMEM_PAGE_SIZE + b]);
+	}
+	putchar('\n');
+}
+
+static void dm_fill(unsigned char *p, uint64_t pages, unsigned int byte)
+{
+	uint64_t i;
+
+	for (i = 0; i < pages; i++)
+		memset(p + i * GPUMEM_PAGE_SIZE, (byte + i) & 0xff,
+		       GPUMEM_PAGE_SIZE);
+}
+
+static void *dm_mmap(void *at, uint64_t pages)
+{
+	void *p = mmap(at, pages * GPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int dm_line(struct dm_state *s, char *line)
+{
+	char op[16] = "";
+	unsigned long long a = 0, b = 0, c = 0;
+	unsigned long cmd = 0;
+	struct gpumem_query q;
+	int n, rc = 0;
+
+	n = sscanf(line, "%15s %lli %lli %lli", op, &a, &b, &c);
+	if (n < 1)
+		return 0;
+	if (!strcmp(op, "map") && n == 4) {
+		cmd = GPUMEM_IOCTL_MAP_VA;
+		s->buf = dm_mmap(NULL, b);
+		if (!s->buf) {
+			printf("err map: mmap: %s\n", strerror(errno));
+			return 0;
+		}
+		s->gfn = a;
+		s->pages = b;
+		dm_fill(s->buf, b, c);
+		rc = gpumem_map_va(&s->ctx, s->buf, b * GPUMEM_PAGE_SIZE, a, 0,
+				   &s->region);
+		if (!rc)
+			printf("ok map region %llu gfn %#llx pages %llu\n",
+			       (unsigned long long)s->region, a, b);
+	} else if (!strcmp(op, "munmap") && s->buf) {
+		munmap(s->buf, s->pages * GPUMEM_PAGE_SIZE);
+		printf("ok munmap\n");
+	} else if (!strcmp(op, "remap") && n == 2 && s->buf) {
+		if (!dm_mmap(s->buf, s->pages)) {
+			printf("err remap: mmap: %s\n", strerror(errno));
+			return 0;
+		}
+		dm_fill(s->buf, s->pages, a);
+		printf("ok remap\n");
+	} else if (!strcmp(op, "populate") && s->buf) {
+		cmd = GPUMEM_IOCTL_POPULATE;
+		rc = gpumem_populate(&s->ctx, s->gfn, s->pages);
+		if (!rc)
+			printf("ok populate\n");
+	} else if (!strcmp(op, "peek") && s->buf) {
+		dm_show("peek", s->buf, s->pages);
+	} else if (!strcmp(op, "unmap") && s->buf) {
+		cmd = GPUMEM_IOCTL_UNMAP;
+		rc = gpumem_unmap(&s->ctx, s->region);
+		if (!rc)
+			printf("ok unmap\n");
+	} else if (!strcmp(op, "steal") && n == 3) {
+		void *p;
+
+		cmd = GPUMEM_IOCTL_STEAL;
+		rc = gpumem_steal(&s->ctx, a, b, &s->offset);
+		if (rc)
+			goto out;
+		p = mmap(NULL, b * GPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, s->ctx.fd, s->offset);
+		if (p == MAP_FAILED) {
+			printf("err steal: mmap: %s\n", strerror(errno));
+			return 0;
+		}
+		s->stolen = p;
+		s->sgfn = a;
+		s->spages = b;
+		dm_show("steal", s->stolen, b);
+	} else if (!strcmp(op, "speek") && s->stolen) {
+		dm_show("speek", s->stolen, s->spages);
+	} else if (!strcmp(op, "spoke") && n == 2 && s->stolen) {
+		dm_fill(s->stolen, s->spages, a);
+		printf("ok spoke\n");
+	} else if (!strcmp(op, "return") && s->stolen) {
+		cmd = GPUMEM_IOCTL_RETURN;
+		rc = gpumem_return(&s->ctx, s->offset);
+		if (!rc) {
+			munmap(s->stolen, s->spages * GPUMEM_PAGE_SIZE);
+			s->stolen = NULL;
+			printf("ok return\n");
+		}
+	} else if (!strcmp(op, "query")) {
+		cmd = GPUMEM_IOCTL_QUERY;
+		rc = gpumem_query(&s->ctx, &q);
+		if (!rc)
+			printf("ok query hv_ops %#x features %#llx\n", q.hv_ops,
+			       (unsigned long long)q.features);
+	} else if (!strcmp(op, "close")) {
+		gpumem_close(&s->ctx);
+		printf("ok close\n");
+	} else {
+		printf("err %s: not understood here\n", op);
+	}
+out:
+	if (rc)
+		printf("err %s: %s (%s)\n", op, gpumem_strerror(cmd, rc),
+		       strerror(-rc));
+	return 0;
+}
+
+static int cmd_dm(uint32_t domid)
+{
+	struct dm_state s = { 0 };
+	char line[256];
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = gpumem_open(&s.ctx, NULL);
+	if (!rc)
+		rc = gpumem_bind(&s.ctx, domid);
+	if (rc) {
+		printf("err bind: %s\n", gpumem_strerror(GPUMEM_IOCTL_BIND, rc));
+		return 1;
+	}
+	printf("ok bind d%u\n", domid);
+	while (fgets(line, sizeof(line), stdin))
+		dm_line(&s, line);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int domid = -1;
@@ -208,6 +390,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "info"))
 		return cmd_info(domid < 0 ? default_domid() : (uint32_t)domid);
+	if (!strcmp(argv[1], "dm") && domid >= 0)
+		return cmd_dm(domid);
 	if (!strcmp(argv[1], "p2m"))
 		return cmd_p2m(domid);
 	if (!strcmp(argv[1], "stats") && argc == 2)

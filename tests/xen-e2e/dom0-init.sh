@@ -1,0 +1,174 @@
+#!/bin/busybox sh
+# /init of dom0 in scripts/xen-e2e.sh: Xen's toolstack (xenstored,
+# xenconsoled, xl from Debian's xen-utils-4.17), xen-gpumem.ko with its real
+# backend, and a PVH domU running gpumem_domu.ko; then the scenario of
+# issue #7 (README, "The real-Xen end-to-end scenario").  Every line the
+# host script judges starts with "=== ", "ok: " or "FAIL: ".
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /run /tmp
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
+. /etc/xen-e2e.conf		# DOMU_TIMEOUT
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+finish() {
+	echo "=== domU console (xenconsoled's log)"
+	sed 's/^/domu| /' /var/log/xen/console/guest-domu.log 2>/dev/null
+	echo "=== xen-gpumem log"
+	dmesg | grep -E 'xen_gpumem|xen-gpumem'
+	echo "=== dom0 splats"
+	dmesg | grep -E 'WARNING:|BUG:|Call Trace:|Oops|general protection|Kernel panic' || echo none
+	echo "=== done: $fails failure(s)"
+	poweroff -f
+}
+
+echo "=== dom0: $(uname -r), hypervisor $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major).$(cat /sys/hypervisor/version/minor)$(cat /sys/hypervisor/version/extra)"
+for m in $(cat /modules.list); do
+	insmod "/lib/modules/$m.ko" || bad "insmod $m"
+done
+mount -t xenfs xenfs /proc/xen || bad "mount xenfs"
+echo "=== toolstack"
+xenstored --pid-file=/run/xenstored.pid || bad "xenstored"
+xen-init-dom0 || bad "xen-init-dom0"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
+	--log-dir=/var/log/xen/console || bad "xenconsoled"
+xl info | grep -E '^(xen_version|xen_caps|total_memory|free_memory|virt_caps)'
+echo "=== insmod xen-gpumem.ko (backend=xen)"
+insmod /lib/modules/xen-gpumem.ko && ok "xen-gpumem loaded" || bad "insmod xen-gpumem"
+
+echo "=== xl create domu.cfg"
+t0=$(cut -d' ' -f1 /proc/uptime)
+xl -vvv create /etc/xen/domu.cfg > /tmp/xl-create.log 2>&1
+rc=$?
+grep -v '^libxl: debug' /tmp/xl-create.log | grep -v '^xc: detail' |
+	grep -v '^domainbuilder: detail' | grep -v '^xencall:buffer' | tail -20
+if [ "$rc" -ne 0 ]; then
+	bad "xl create: exit $rc; its last debug lines:"
+	tail -40 /tmp/xl-create.log
+fi
+xl list
+domid=$(xl domid domu 2>/dev/null)
+[ -n "$domid" ] || { bad "no domain domu"; finish; }
+echo "domU created: domid $domid"
+dir=/local/domain/$domid/data/gpumem
+i=0
+while ! ready=$(xenstore-read "$dir/ready" 2>/dev/null); do
+	i=$((i + 1))
+	[ "$i" -le $((DOMU_TIMEOUT * 2)) ] || break
+	sleep 0.5
+done
+[ -n "$ready" ] || { bad "gpumem_domu not ready after ${DOMU_TIMEOUT}s"; finish; }
+echo "domU ready $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s after xl create: $ready"
+set -- $ready
+win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4
+
+# domu OP [BYTE]: one command to gpumem_domu, its answer in $answer.
+seq=0
+domu() {
+	seq=$((seq + 1))
+	xenstore-write "$dir/cmd" "$seq $*"
+	j=0
+	while [ "$j" -lt 200 ]; do
+		answer=$(xenstore-read "$dir/result" 2>/dev/null)
+		case $answer in "$seq "*)
+			answer=${answer#"$seq "}
+			echo "domU $*: $answer"
+			return 0
+		esac
+		j=$((j + 1))
+		sleep 0.1
+	done
+	answer=
+	echo "domU $*: no answer in 20 s (domain state: $(xl list "$domid" 2>&1 | tail -1))"
+	return 1
+}
+# The device model: `gpumem dm` (tools/gpumem) reading commands from a FIFO;
+# dm CMD sends one and puts its answer line in $reply.
+dm_start() {
+	rm -f /tmp/dm.in /tmp/dm.out
+	mkfifo /tmp/dm.in
+	gpumem dm --domid "$domid" < /tmp/dm.in > /tmp/dm.out 2>&1 &
+	dm_pid=$!
+	exec 3> /tmp/dm.in
+	dm_lines=0
+	dm_next && echo "dm: $reply"
+}
+dm_next() {
+	dm_lines=$((dm_lines + 1))
+	k=0
+	while [ "$(wc -l < /tmp/dm.out)" -lt "$dm_lines" ]; do
+		k=$((k + 1))
+		[ "$k" -le 200 ] || { reply="(no answer)"; return 1; }
+		sleep 0.1
+	done
+	reply=$(sed -n "${dm_lines}p" /tmp/dm.out)
+}
+dm() {
+	echo "$*" >&3
+	dm_next
+	echo "dm $*: $reply"
+}
+dm_stop() {
+	exec 3>&-
+	wait "$dm_pid"
+	echo "dm: exit $?"
+}
+ones=
+for _ in $(seq "$win_nr"); do ones="$ones ffffffffffffffff"; done
+
+echo "=== domU reads its window (gfn $win_gfn, $win_nr pages, not RAM)"
+domu read && [ "$answer" = "read$ones" ] &&
+	ok "unpopulated GFNs read as all-ones (Xen emulates them with no device model)" ||
+	bad "window before any map: '$answer'"
+domu write 5a && domu read && [ "$answer" = "read$ones" ] &&
+	ok "writes to unpopulated GFNs are dropped" || bad "window after write: '$answer'"
+domu sread && ok "domU's own pages at gfn $steal_gfn: $answer" || bad "sread"
+
+echo "=== gpumem info --domid $domid"
+gpumem info --domid "$domid" > /tmp/info 2>&1 && ok "BIND and QUERY of d$domid" ||
+	bad "gpumem info --domid $domid"
+cat /tmp/info
+probe="xen:xen_gpumem: d$domid: hypervisor does not implement XEN_DMOP_gpumem_query (dm_op 64): bound without map, revoke, steal or return"
+hv_ops=$(sed -n 's/^hv_ops *\([^:]*\):.*/\1/p' /tmp/info)
+hv_names=$(sed -n 's/^hv_ops *[^:]*://p' /tmp/info)
+case " $hv_names " in
+*" map "*) map=1 ;;
+*) map= ;;
+esac
+if [ -z "$map" ]; then
+	echo "=== stock hypervisor: hv_ops $hv_ops"
+	dmesg | grep -qF "$probe" && ok "probe line: $probe" ||
+		bad "no probe line '$probe'"
+	dm_start
+	dm map "$win_gfn" "$win_nr" 0xa0
+	case $reply in "err map: "*"(Operation not supported)")
+		ok "MAP_VA refused: EOPNOTSUPP" ;; *) bad "MAP_VA: $reply" ;; esac
+	dm steal "$steal_gfn" "$steal_nr"
+	case $reply in "err steal: "*"(Operation not supported)")
+		ok "STEAL refused: EOPNOTSUPP" ;; *) bad "STEAL: $reply" ;; esac
+	dm_stop
+	domu read && [ "$answer" = "read$ones" ] &&
+		ok "the domU's window is still unpopulated" || bad "window: '$answer'"
+else
+	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the device model's scenario"
+	. /etc/xen-e2e-map.sh
+fi
+
+if xl list "$domid" > /dev/null 2>&1; then
+	echo "=== xl destroy $domid"
+	xl destroy "$domid" && ok "xl destroy" || bad "xl destroy"
+	xl list
+fi
+xl list "$domid" > /dev/null 2>&1 && bad "d$domid still listed"
+echo "=== rmmod xen-gpumem"
+rmmod xen-gpumem && ok "xen-gpumem unloaded" || bad "rmmod xen-gpumem"
+gpumem info --domid 0 > /dev/null 2>&1
+[ -e /dev/xen/gpumem ] && bad "/dev/xen/gpumem still there"
+xl list > /dev/null && ok "dom0 healthy: xl list answers" || bad "xl list"
+finish
