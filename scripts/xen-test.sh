@@ -17,7 +17,9 @@
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      everything goes to $XEN_GPUMEM_CACHE/xen
 #   KVER               dom0 kernel release (default: the newest 6.12 headers)
-#   BOOT_TIMEOUT       seconds QEMU may run (default 300)
+#   BOOT_TIMEOUT       seconds QEMU may run per boot (default 300)
+#   XEN_TEST_TRIES     boots allowed when TCG breaks one (default 3; see
+#                      scripts/xen-boot.sh)
 #   XEN_ELF            boot this hypervisor ELF instead of Debian's, e.g.
 #                      the reference Xen of scripts/xen-build.sh; --patched
 #                      builds that one (or reuses its cache) and boots it
@@ -91,28 +93,14 @@ poweroff -f
 EOF
 
 # 4. Xen, then dom0, under TCG.
-t=$(now)
-log=$work/serial.log
-rc=0
-timeout "$boot_timeout" qemu-system-x86_64 -accel tcg \
-	-machine q35 -device intel-iommu,intremap=on -cpu max,-rdtscp,-pku \
-	-m 2048 -smp 2 -kernel "$xen" \
-	-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=1024M noreboot" \
-	-initrd "$vmlinuz console=hvc0 loglevel=4 panic=-1,$initramfs" \
-	-display none -vga none -serial file:"$log" -monitor none -no-reboot ||
-	rc=$?
-t_boot=$(took "$t")
-[ "$rc" -eq 124 ] && fail "QEMU timed out after ${boot_timeout}s (log: $log)"
-tr -d '\r' < "$log" > "$log.txt"
-log=$log.txt
+dom0_mem=1024M
+tries=${XEN_TEST_TRIES:-3}
+# shellcheck source=scripts/xen-boot.sh
+. "$top/scripts/xen-boot.sh"
+xen_boot xen-test
 
 # 5. The verdict.
 sed -n '/^=== dom0/,/^=== done/p' "$log" | sed 's/^/  /'
-grep -q '^=== done' "$log" || fail "dom0's /init did not finish (log: $log)"
-# Xen says so when it builds a PVH dom0; the module's xen backend loads
-# only in an auto-translated (PVH) domain.
-grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
-	fail "Xen did not build a PVH dom0"
 grep -q '^insmod: exit 0' "$log" || fail "xen-gpumem did not load"
 grep -q 'xen:xen_gpumem: /dev/xen/gpumem ready, xen backend' "$log" ||
 	fail "no load line of the xen backend"
@@ -126,10 +114,6 @@ grep -q '^rmmod: exit 0' "$log" || fail "xen-gpumem did not unload"
 splat='WARNING:|BUG:|Call Trace:|Oops|general protection fault|Kernel panic'
 if grep -v '^(XEN)' "$log" | grep -nE "$splat" >&2; then
 	fail "kernel splat in $log"
-fi
-if grep -E '^\(XEN\)' "$log" |
-	grep -nE 'FATAL|Assertion|Panic|crashed|Xen BUG|Xen WARN' >&2; then
-	fail "hypervisor splat in $log"
 fi
 echo "xen-test: Xen $xen_version booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, took a landing slot from unpopulated memory, BIND answered ESRCH through the hypervisor, unloaded cleanly"
 echo "xen-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, Xen+dom0 boot and checks ${t_boot}s, total $(took "$t_all")s"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Boot a Xen hypervisor with Debian's kernel as a PVH dom0 under QEMU TCG,
+# retrying boots that TCG broke.  Sourced by scripts/xen-test.sh and
+# scripts/xen-e2e.sh, which set:
+#   work, xen (the hypervisor ELF), vmlinuz, initramfs, boot_timeout,
+#   tries, dom0_mem (Xen's dom0_mem=), and fail(), now(), took()
+# and call xen_boot NAME, which leaves the serial log in $log ($work/NAME.log;
+# earlier attempts in $log.N) and sets attempt, retried and t_boot.
+#
+# Nested virtualisation under TCG is not reliable: about one boot in six
+# crashes or hangs dom0 or a domU with corrupted CPU state (README, "The
+# real-Xen end-to-end scenario"), the module nowhere in sight.  A boot that
+# timed out, crashed with one of the signatures measured here, or never
+# reached the end of dom0's /init ("=== done") is retried, up to $tries
+# boots.  A hypervisor crash is never retried: that is a finding.
+# -cpu max,-rdtscp,-pku: with PKU on, Xen 4.17 under TCG hands dom0 a signal
+# frame its init cannot return from (measured: rt_sigreturn "bad frame").
+
+xen_flake='^Illegal instruction|Bad FPU state detected|Triple fault|stack guard page was hit'
+xen_splat='FATAL|Assertion|Panic|crashed|Xen BUG|Xen WARN'
+
+# Any line of Xen's own (not dom0's) that reports a hypervisor failure.
+xen_hv_splat() {
+	grep -E '^\(XEN\)' "$1" | grep -nE "$xen_splat"
+}
+
+xen_boot() {
+	local name=$1 rc why t
+	t=$(now)
+	log=$work/$name.log
+	attempt=1
+	retried=
+	rm -f "$log".*
+	while :; do
+		rc=0
+		timeout "$boot_timeout" qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" \
+			-machine q35 -device intel-iommu,intremap=on \
+			-cpu "${QEMU_CPU:-max,-rdtscp,-pku}" \
+			-m 2048 -smp 2 -kernel "$xen" \
+			-append "dom0=pvh iommu=1 console=com1 com1=115200,8n1 dom0_mem=$dom0_mem noreboot" \
+			-initrd "$vmlinuz console=hvc0 loglevel=5 panic=-1,$initramfs" \
+			-display none -vga none -serial file:"$work/serial.log" \
+			-monitor none -no-reboot || rc=$?
+		tr -d '\r' < "$work/serial.log" > "$log"
+		why=
+		if xen_hv_splat "$log" > /dev/null; then
+			break
+		elif [ "$rc" -eq 124 ]; then
+			why="QEMU timed out after ${boot_timeout}s"
+		elif grep -qE "$xen_flake" "$log"; then
+			why="crashed: $(grep -m1 -oE "$xen_flake" "$log")"
+		elif ! grep -q '^=== done' "$log"; then
+			why="dom0's /init did not finish"
+		fi
+		[ -n "$why" ] && [ "$attempt" -lt "$tries" ] || break
+		mv "$log" "$log.$attempt"
+		echo "$name: boot $attempt of $tries: $why (log: $log.$attempt); booting again"
+		retried+="${retried:+; }boot $attempt: $why"
+		attempt=$((attempt + 1))
+	done
+	t_boot=$(took "$t")
+	if xen_hv_splat "$log" >&2; then
+		fail "hypervisor splat in $log"
+	fi
+	[ "$rc" -eq 124 ] && fail "QEMU timed out after ${boot_timeout}s (log: $log)"
+	if grep -qE "$xen_flake" "$log"; then
+		fail "boot $attempt of $tries $why, like the others (log: $log)"
+	fi
+	grep -q '^=== done' "$log" || fail "dom0's /init did not finish (log: $log)"
+	grep -q '^(XEN) WARNING: PVH is an experimental mode' "$log" ||
+		fail "Xen did not build a PVH dom0"
+}
