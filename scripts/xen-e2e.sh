@@ -13,6 +13,8 @@
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      everything goes to $XEN_GPUMEM_CACHE/xen-e2e
 #   XEN_ELF            a hypervisor ELF to boot instead of Debian's
+#   --patched          boot the reference Xen of scripts/xen-build.sh (built
+#                      or reused)
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
@@ -36,34 +38,11 @@ fail() { echo "xen-e2e: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 mkdir -p "$work"
 
-# 0. The hypervisor: XEN_ELF, or Debian's, once per package version.
+# 0. The hypervisor: XEN_ELF, --patched, or Debian's.
 t0=$(date +%s.%N)
-if [ -n "${XEN_ELF:-}" ]; then
-	[ -s "$XEN_ELF" ] || fail "XEN_ELF=$XEN_ELF: no such file"
-	head -c 4 "$XEN_ELF" | grep -q 'ELF' ||
-		fail "XEN_ELF=$XEN_ELF is not an ELF (QEMU's multiboot loader needs xen-syms' loadable ELF, not a gzip)"
-	xen=$XEN_ELF
-	xen_what="XEN_ELF=$XEN_ELF"
-else
-	xen_version=$(apt-cache policy xen-hypervisor-4.17-amd64 |
-		sed -n 's/^ *Candidate: *//p')
-	[ -n "$xen_version" ] && [ "$xen_version" != "(none)" ] ||
-		fail "no xen-hypervisor-4.17-amd64 in the apt sources"
-	xen=$work/xen-$xen_version
-	if [ ! -s "$xen" ]; then
-		rm -rf "$work/deb"
-		mkdir -p "$work/deb"
-		(cd "$work/deb" && apt-get download -q \
-			"xen-hypervisor-4.17-amd64=$xen_version" 2>&1 | grep -v '^W:' || true)
-		deb=$(ls "$work/deb"/xen-hypervisor-4.17-amd64_*.deb 2>/dev/null) ||
-			fail "apt-get download xen-hypervisor-4.17-amd64 failed"
-		dpkg-deb -x "$deb" "$work/deb/root"
-		zcat "$work/deb/root/boot/xen-4.17-amd64.gz" > "$xen.tmp"
-		mv "$xen.tmp" "$xen"
-		rm -rf "$work/deb"
-	fi
-	xen_what="Debian's Xen $xen_version"
-fi
+# shellcheck source=scripts/xen-boot.sh
+. "$top/scripts/xen-boot.sh"
+xen_hypervisor "${1:-}"
 
 # 1. The toolstack: Debian's xen-utils-4.17 and the Xen libraries, the
 # version the apt sources offer (the hypervisor's), unpacked once.
@@ -157,8 +136,6 @@ echo "xen-e2e: initramfs $(du -h "$initramfs" | cut -f1) (domU initramfs $(du -h
 # 5. Xen, dom0, the domU, under TCG; dom0 may grow by what it steals, so
 # its limit is above its memory.
 dom0_mem=1024M,max:1088M
-# shellcheck source=scripts/xen-boot.sh
-. "$top/scripts/xen-boot.sh"
 xen_boot xen-e2e
 
 # 6. The verdict.

@@ -32,36 +32,11 @@ boot_timeout=${BOOT_TIMEOUT:-300}
 fail() { echo "xen-test: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 
-if [ "${1:-}" = "--patched" ]; then
-	XEN_ELF=$("$top/scripts/xen-build.sh" | tail -1)
-fi
-
-# 0. The hypervisor, once per package version.
+# 0. The hypervisor.
 mkdir -p "$work"
-if [ -n "${XEN_ELF:-}" ]; then
-	[ -s "$XEN_ELF" ] || fail "XEN_ELF=$XEN_ELF: no such file"
-	xen=$XEN_ELF
-	xen_version="$(basename "$XEN_ELF") (XEN_ELF)"
-else
-xen_version=$(apt-cache policy xen-hypervisor-4.17-amd64 |
-	sed -n 's/^ *Candidate: *//p')
-[ -n "$xen_version" ] && [ "$xen_version" != "(none)" ] ||
-	fail "no xen-hypervisor-4.17-amd64 in the apt sources"
-xen=$work/xen-$xen_version
-if [ ! -s "$xen" ]; then
-	rm -rf "$work/deb"
-	mkdir -p "$work/deb"
-	(cd "$work/deb" && apt-get download -q \
-		"xen-hypervisor-4.17-amd64=$xen_version" 2>&1 | grep -v '^W:' || true)
-	deb=$(ls "$work/deb"/xen-hypervisor-4.17-amd64_*.deb 2>/dev/null) ||
-		fail "apt-get download xen-hypervisor-4.17-amd64 failed"
-	dpkg-deb -x "$deb" "$work/deb/root"
-	# QEMU's multiboot loader takes the ELF, not the gzip.
-	zcat "$work/deb/root/boot/xen-4.17-amd64.gz" > "$xen.tmp"
-	mv "$xen.tmp" "$xen"
-	rm -rf "$work/deb"
-fi
-fi
+# shellcheck source=scripts/xen-boot.sh
+. "$top/scripts/xen-boot.sh"
+xen_hypervisor "${1:-}"
 
 # 1-3. Module, tools, initramfs: the module alone, real backend.
 GUEST_MODULES=()
@@ -95,8 +70,6 @@ EOF
 # 4. Xen, then dom0, under TCG.
 dom0_mem=1024M
 tries=${XEN_TEST_TRIES:-3}
-# shellcheck source=scripts/xen-boot.sh
-. "$top/scripts/xen-boot.sh"
 xen_boot xen-test
 
 # 5. The verdict.
@@ -115,5 +88,5 @@ splat='WARNING:|BUG:|Call Trace:|Oops|general protection fault|Kernel panic'
 if grep -v '^(XEN)' "$log" | grep -nE "$splat" >&2; then
 	fail "kernel splat in $log"
 fi
-echo "xen-test: Xen $xen_version booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, took a landing slot from unpopulated memory, BIND answered ESRCH through the hypervisor, unloaded cleanly"
+echo "xen-test: $xen_what booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, took a landing slot from unpopulated memory, BIND answered ESRCH through the hypervisor, unloaded cleanly"
 echo "xen-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, Xen+dom0 boot and checks ${t_boot}s, total $(took "$t_all")s"
