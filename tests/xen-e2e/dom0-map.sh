@@ -38,9 +38,11 @@ case $reply in "ok populate") ok "POPULATE" ;; *) bad "POPULATE: $reply" ;; esac
 domu read
 expect "the domU sees the new frames" "$answer" "read$(pat 0xb0 "$win_nr")"
 
-case " $hv_names " in
-*" steal "*" return "*) steal=1 ;;
-*) steal= ;;
+# Two patterns: in " steal return " the one space between cannot end one
+# word and start the other in a single pattern.
+steal=
+case " $hv_names " in *" steal "*)
+	case " $hv_names " in *" return "*) steal=1 ;; esac ;;
 esac
 if [ -n "$steal" ]; then
 	echo "=== STEAL $steal_nr pages of the domU's RAM at gfn $steal_gfn"
