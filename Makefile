@@ -76,6 +76,7 @@ test: deps
 	scripts/distro-test.sh
 	scripts/xen-test.sh
 	scripts/xen-e2e.sh
+	scripts/xen-e2e.sh --patched
 
 overlay:
 	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }
