@@ -153,12 +153,11 @@ else
 fi
 grep -q '^=== done: 0 failure(s)' "$log" ||
 	{ grep '^FAIL: ' "$log" >&2; fail "dom0's scenario failed (log: $log)"; }
-splat='WARNING:|BUG:|Call Trace:|Oops|general protection fault|Kernel panic'
 if grep -v '^(XEN)' "$log" | grep -v '^domu| ' | grep -v '^=== dom0 splats' |
-	grep -nE "$splat" >&2; then
+	xen_kernel_splat >&2; then
 	fail "dom0 kernel splat in $log"
 fi
-if grep '^domu| ' "$log" | grep -nE "$splat" >&2; then
+if grep '^domu| ' "$log" | xen_kernel_splat >&2; then
 	fail "domU kernel splat in $log"
 fi
 echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created PVH domU; $verdict${retried:+ (on boot $attempt; $retried)}"

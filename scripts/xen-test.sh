@@ -84,8 +84,7 @@ grep -q 'xen:xen_gpumem: landing slots from unpopulated memory' "$log" ||
 grep -q '^rmmod: exit 0' "$log" || fail "xen-gpumem did not unload"
 # dom0's splats; Xen's own lines are judged apart (it warns that PVH dom0
 # is experimental, which is not a failure).
-splat='WARNING:|BUG:|Call Trace:|Oops|general protection fault|Kernel panic'
-if grep -v '^(XEN)' "$log" | grep -nE "$splat" >&2; then
+if grep -v '^(XEN)' "$log" | xen_kernel_splat >&2; then
 	fail "kernel splat in $log"
 fi
 echo "xen-test: $xen_what booted $(basename "$vmlinuz") as PVH dom0; xen-gpumem loaded with the real backend, took a landing slot from unpopulated memory, BIND answered ESRCH through the hypervisor, unloaded cleanly"
