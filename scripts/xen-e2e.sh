@@ -19,7 +19,7 @@
 #                      newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
 #                      25-50 s)
-#   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 3)
+#   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 4)
 #   QEMU_ACCEL, QEMU_CPU  override -accel tcg, -cpu max,-rdtscp,-pku
 #   DOMU_TIMEOUT       seconds dom0 waits for gpumem_domu (default 300)
 #   DOMU_GFN, DOMU_NR  the domU's window: first GFN, pages (0x10000, 4)
@@ -29,7 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/xen-e2e
 boot_timeout=${BOOT_TIMEOUT:-180}
-tries=${XEN_E2E_TRIES:-3}
+tries=${XEN_E2E_TRIES:-4}
 domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
 domu_nr=${DOMU_NR:-4}

@@ -18,7 +18,7 @@
 #                      everything goes to $XEN_GPUMEM_CACHE/xen
 #   KVER               dom0 kernel release (default: the newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds QEMU may run per boot (default 300)
-#   XEN_TEST_TRIES     boots allowed when TCG breaks one (default 3; see
+#   XEN_TEST_TRIES     boots allowed when TCG breaks one (default 4; see
 #                      scripts/xen-boot.sh)
 #   XEN_ELF            boot this hypervisor ELF instead of Debian's, e.g.
 #                      the reference Xen of scripts/xen-build.sh; --patched
@@ -69,7 +69,7 @@ EOF
 
 # 4. Xen, then dom0, under TCG.
 dom0_mem=1024M
-tries=${XEN_TEST_TRIES:-3}
+tries=${XEN_TEST_TRIES:-4}
 xen_boot xen-test
 
 # 5. The verdict.
