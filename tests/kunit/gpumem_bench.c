@@ -79,6 +79,31 @@ static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
 	return gpumem_test_stats(test->priv, op);
 }
 
+/*
+ * The VFIO way to hand pages to a device: pin_user_pages_fast(FOLL_LONGTERM)
+ * of [addr, addr + n pages); returns its time, and the unpin's in *@unpin.
+ */
+static u64 pin_ns(struct kunit *test, unsigned long addr, unsigned long n,
+		  u64 *unpin)
+{
+	struct page **pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	ktime_t t;
+	long pinned;
+	u64 ns;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	t = ktime_get();
+	pinned = pin_user_pages_fast(addr, n, FOLL_WRITE | FOLL_LONGTERM,
+				     pages);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t));
+	KUNIT_ASSERT_EQ(test, pinned, (long)n);
+	t = ktime_get();
+	unpin_user_pages(pages, pinned);
+	*unpin = ktime_to_ns(ktime_sub(ktime_get(), t));
+	kvfree(pages);
+	return ns;
+}
+
 /* a / b as "x.yy". */
 static void ratio(char *buf, size_t len, u64 a, u64 b)
 {
@@ -95,14 +120,9 @@ static void bench_map_1g_vs_pin(struct kunit *test)
 {
 	unsigned long n = GIB_PAGES, addr, base;
 	struct hvsim_op_stats map, rev;
-	u64 t_pin, t_map, t_unmapped, t_mapped;
-	struct page **pages;
+	u64 t_pin, t_unpin, t_map, t_unmapped, t_mapped;
 	char r1[16], r2[16];
-	long pinned;
 	ktime_t t;
-
-	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pages);
 
 	base = populated_pages(test, n);
 	t = ktime_get();
@@ -110,13 +130,7 @@ static void bench_map_1g_vs_pin(struct kunit *test)
 	t_unmapped = ktime_to_ns(ktime_sub(ktime_get(), t));
 
 	addr = populated_pages(test, n);
-	t = ktime_get();
-	pinned = pin_user_pages_fast(addr, n, FOLL_WRITE | FOLL_LONGTERM,
-				     pages);
-	t_pin = ktime_to_ns(ktime_sub(ktime_get(), t));
-	KUNIT_ASSERT_EQ(test, pinned, (long)n);
-	unpin_user_pages(pages, pinned);
-	kvfree(pages);
+	t_pin = pin_ns(test, addr, n, &t_unpin);
 
 	t = ktime_get();
 	KUNIT_ASSERT_EQ(test, map_va(test, addr, n, GFN0, 0), 0);
@@ -247,22 +261,17 @@ static void bench_steal_vs_pin(struct kunit *test)
 	struct gpumem_return ret = { .domid = FE };
 	unsigned long n = STEAL_PAGES, addr;
 	struct hvsim_op_stats st, rt;
-	u64 t_pin, t_steal, t_ret, t_slots;
+	u64 t_pin, t_unpin, t_steal, t_ret, t_slots;
 	struct page **pages;
 	char r1[16];
-	long pinned;
 	ktime_t t;
+
+	addr = populated_pages(test, n);
+	t_pin = pin_ns(test, addr, n, &t_unpin);
+	t_pin += t_unpin;
 
 	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
-	addr = populated_pages(test, n);
-	t = ktime_get();
-	pinned = pin_user_pages_fast(addr, n, FOLL_WRITE | FOLL_LONGTERM,
-				     pages);
-	KUNIT_ASSERT_EQ(test, pinned, (long)n);
-	unpin_user_pages(pages, pinned);
-	t_pin = ktime_to_ns(ktime_sub(ktime_get(), t));
-
 	t = ktime_get();
 	KUNIT_ASSERT_EQ(test, env->gdev.hv->ops->slots_alloc(env->gdev.hv, n,
 							     pages), 0);

@@ -625,8 +625,9 @@ static void gpumem_orphans_work_fn(struct work_struct *work)
 	gpumem_orphans_run();
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
- * gpumem_steal_orphans() - how many steals wait to be given back
+ * gpumem_steal_orphans() - how many steals wait to be given back (tests)
  *
  * Return: the number of orphans.
  */
@@ -641,7 +642,6 @@ unsigned int gpumem_steal_orphans(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_steal_orphans);
 
-#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * gpumem_steal_orphans_retry() - retry the orphans now (tests)
  *

@@ -280,9 +280,9 @@ int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
 		      struct xen_dm_op_gpumem_extent *ext);
 void gpumem_steal_release(struct gpumem_region *r);
 int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma);
-unsigned int gpumem_steal_orphans(void);
 void gpumem_steal_exit(void);
 #if IS_ENABLED(CONFIG_KUNIT)
+unsigned int gpumem_steal_orphans(void);
 unsigned int gpumem_steal_orphans_retry(void);
 #endif
 
