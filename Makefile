@@ -6,7 +6,8 @@
 #   make demo            the end-to-end scenario in QEMU, narrated
 #   make test            everything CI runs: static checks, ABI tests, KUnit,
 #                        the distro-kernel suite, the real-Xen boot, the
-#                        real-Xen end-to-end scenario with a domU
+#                        real-Xen end-to-end scenario with a domU (Debian's
+#                        Xen and the reference Xen), the differential check
 #   make check           out-of-tree build at W=1 with sparse, checkpatch
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
@@ -17,6 +18,8 @@
 #   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
 #   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
+#   make diff-test       the scenario of tests/scenario on hvsim and on the
+#                        reference Xen: identical transcripts
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -26,7 +29,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e demo
+	tools distro-test xen-test xen-e2e diff-test demo
 
 all: modules
 
@@ -66,6 +69,9 @@ xen-test: deps
 xen-e2e: deps
 	scripts/xen-e2e.sh
 
+diff-test: deps
+	scripts/diff-test.sh
+
 demo: deps
 	scripts/demo.sh
 
@@ -77,6 +83,7 @@ test: deps
 	scripts/xen-test.sh
 	scripts/xen-e2e.sh
 	scripts/xen-e2e.sh --patched
+	scripts/diff-test.sh
 
 overlay:
 	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }

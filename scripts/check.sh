@@ -51,9 +51,10 @@ out+=$($cp --ignore PREFER_KERNEL_TYPES,BIT_MACRO -f include/xen/interface/gpume
 # messages kept whole (LONG_LINE), the usage text naming
 # its command (EMBEDDED_FUNCTION_NAME), and TAP assertion macros that
 # return from the case, as kselftest_harness.h's do
-# (MACRO_WITH_FLOW_CONTROL, MACRO_ARG_REUSE).
+# (MACRO_WITH_FLOW_CONTROL, MACRO_ARG_REUSE), and the one flag a signal
+# handler may set, which C requires to be volatile sig_atomic_t (VOLATILE).
 tools=$(git ls-files -co --exclude-standard 'tools/*.[ch]')
-out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION_NAME,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE \
+out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION_NAME,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,VOLATILE \
 	-f $tools 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 [ -z "$out" ] || { echo "$out" >&2; fail "checkpatch --strict"; }
 echo "check: checkpatch --strict clean on $(echo $files | wc -w) files, the Xen ABI header and $(echo $tools | wc -w) tools files"

@@ -22,6 +22,7 @@ hvsim_ram=${HVSIM_RAM:-4096}
 boot_timeout=${BOOT_TIMEOUT:-600}
 fail() { echo "distro-test: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
+stamp=$("$top/scripts/tree-stamp.sh")
 
 # 1-3. Module, tools, initramfs with the real exporters' drivers.
 GUEST_MODULES=(bochs vgem)
@@ -53,6 +54,8 @@ echo "=== gpumem p2m (runs other than the frontend's own RAM)"
 gpumem p2m | grep -v ' ram  '
 echo "=== gpumem stats"
 gpumem stats
+echo "=== differential scenario, hvsim side"
+. /etc/gpumem/hvsim.sh
 echo "=== done"
 poweroff -f
 EOF
@@ -99,5 +102,11 @@ if grep -nE "$splat" "$log" >&2; then
 	fail "kernel splat in $log"
 fi
 grep -q '^=== done' "$log" || fail "/init did not finish"
+# The hvsim side of the differential scenario: its checks, its transcript
+# (compared with the reference Xen's by scripts/diff-test.sh).
+grep -q '^=== scenario (hvsim): 0 failure(s)' "$log" ||
+	{ grep -E '^FAIL: |^=== scenario' "$log" >&2; fail "the differential scenario failed on hvsim"; }
+{ echo "# tree $stamp"; grep '^T: ' "$log"; } > "$work/scenario-hvsim.txt"
+echo "distro-test: differential scenario on hvsim: $(grep -c '^ok: ' "$log") checks, $(grep -c '^T: ' "$log") transcript lines ($work/scenario-hvsim.txt)"
 echo "distro-test: $oks/$plan cases ok, no splat, on $(basename "$vmlinuz")"
 echo "distro-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, QEMU boot+tests ${t_boot}s, total $(took "$t_all")s"

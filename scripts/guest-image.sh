@@ -52,7 +52,10 @@ root=$work/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/"
-cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$root/bin/"
+cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$work/tools/gpumem-ioreq" \
+	"$root/bin/"
+mkdir -p "$root/etc/gpumem"
+cp "$top"/tests/scenario/*.sh "$root/etc/gpumem/"
 cp "$ko" "$root/lib/modules/"
 mods=()
 need=("${GUEST_MODULES[@]}")

@@ -33,6 +33,12 @@ rc=0
 "${kunit[@]}" build "${common[@]}" --jobs="$(nproc)" 2>&1 | tee "$cache/kunit.out" ||
 	rc=$?
 [ "$rc" -eq 0 ] || { echo "kunit: FAIL: build" >&2; exit 1; }
+# The project's own files compile without a warning (check.sh holds the
+# module to W=1; this holds the tests to the kernel's default warnings).
+if grep -E 'drivers/xen/gpumem/.*: warning:' "$cache/kunit.out" >&2; then
+	echo "kunit: FAIL: compiler warnings in the project's files" >&2
+	exit 1
+fi
 
 # 4. KVM only behind a probe: the kernel just built must boot to its
 #    no-root-filesystem panic under KVM within 20 s (on some hosts a KVM

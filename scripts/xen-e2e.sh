@@ -6,9 +6,11 @@
 # its real backend and creates a PVH domU (the same kernel, 128 MiB, a
 # busybox initramfs with tests/xen-e2e/domu/gpumem_domu.ko).  dom0's /init
 # is tests/xen-e2e/dom0-init.sh; against a hypervisor that implements MAP it
-# also runs tests/xen-e2e/dom0-map.sh (map, revoke, populate, steal, return,
-# destroy with live mappings).  See README, "The real-Xen end-to-end
-# scenario".
+# also starts the device model's IOREQ server (tools/gpumem/gpumem-ioreq)
+# and runs the differential scenario (tests/scenario/scenario.sh: map,
+# revoke, populate, steal, return, destroy with live mappings), whose
+# transcript scripts/diff-test.sh compares with hvsim's.  See README, "The
+# real-Xen end-to-end scenario" and "The differential check".
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      everything goes to $XEN_GPUMEM_CACHE/xen-e2e
@@ -36,6 +38,7 @@ domu_nr=${DOMU_NR:-4}
 e2e=$top/tests/xen-e2e
 fail() { echo "xen-e2e: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
+stamp=$("$top/scripts/tree-stamp.sh")
 mkdir -p "$work"
 
 # 0. The hypervisor: XEN_ELF, --patched, or Debian's.
@@ -125,7 +128,7 @@ grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
 echo "DOMU_TIMEOUT=$domu_timeout" > "$xroot/etc/xen-e2e.conf"
-cp "$e2e/dom0-map.sh" "$xroot/etc/xen-e2e-map.sh"
+cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
 cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
 cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
@@ -149,7 +152,11 @@ if grep -q '^=== stock hypervisor' "$log"; then
 else
 	grep -q '^=== the hypervisor implements MAP' "$log" ||
 		fail "neither the stock nor the MAP scenario ran"
-	verdict="MAP scenario: $(grep -c '^ok: ' "$log") checks passed"
+	grep -q '^=== scenario: end' "$log" ||
+		fail "the differential scenario did not finish"
+	# Its transcript, compared with hvsim's by scripts/diff-test.sh.
+	{ echo "# tree $stamp"; grep '^T: ' "$log"; } > "$work/scenario-xen.txt"
+	verdict="MAP scenario: $(grep -c '^ok: ' "$log") checks passed, $(grep -c '^T: ' "$log") transcript lines ($work/scenario-xen.txt)"
 fi
 grep -q '^=== done: 0 failure(s)' "$log" ||
 	{ grep '^FAIL: ' "$log" >&2; fail "dom0's scenario failed (log: $log)"; }

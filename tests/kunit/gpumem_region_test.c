@@ -835,23 +835,36 @@ static void rebind(struct kunit *test)
 						&b, sizeof(b)), 0);
 }
 
-/* A hypervisor with 64-frame extents gets no longer ones, MAP or REVOKE. */
-static void region_honours_hypervisor_extent_limit(struct kunit *test)
+/*
+ * After the hypervisor or the module was configured: a fresh context whose
+ * QUERY reports @extent_pages, and 128 BAR pages mapped at GFN 2048.
+ */
+static unsigned long map_bar_rebound(struct kunit *test, u32 extent_pages)
 {
 	struct gpumem_test_env *env = test->priv;
 	struct gpumem_query q = {};
 	struct gpumem_test_bo *bo;
 	unsigned long addr;
 
-	hvsim_set_max_extent_frames(env->sim, 64);
 	rebind(test);
 	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_QUERY,
 						&q, sizeof(q)), 0);
-	KUNIT_EXPECT_EQ(test, q.max_extent_pages, 64);
+	KUNIT_EXPECT_EQ(test, q.max_extent_pages, extent_pages);
 	bo = gpumem_test_bo_create(test, BAR_PFN, 128, false);
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, BAR_PFN, 128), 0);
 	addr = gpumem_test_bo_mmap(test, bo);
 	KUNIT_ASSERT_EQ(test, map_va(test, addr, 128, 2048, 0, NULL), 0);
+	return addr;
+}
+
+/* A hypervisor with 64-frame extents gets no longer ones, MAP or REVOKE. */
+static void region_honours_hypervisor_extent_limit(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr;
+
+	hvsim_set_max_extent_frames(env->sim, 64);
+	addr = map_bar_rebound(test, 64);
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).extents, 2);
 	KUNIT_EXPECT_EQ(test, lent(test), 128);
 	kunit_activate_static_stub(test, gpumem_revoke_refused,
@@ -860,6 +873,25 @@ static void region_honours_hypervisor_extent_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).extents, 2);
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).failures, 0);
 	KUNIT_EXPECT_EQ(test, env->refused, 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+}
+
+/*
+ * The module's own cap (max_extent_frames=16) splits a contiguous 128-page
+ * BAR mapping into 8 extents, for MAP and for REVOKE, and QUERY says so.
+ */
+static void region_honours_module_extent_limit(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr;
+
+	env->gdev.limits.max_extent_frames = 16;
+	addr = map_bar_rebound(test, 16);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).extents, 8);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).frames, 128);
+	KUNIT_EXPECT_EQ(test, lent(test), 128);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, 128 << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).extents, 8);
 	KUNIT_EXPECT_EQ(test, lent(test), 0);
 }
 
@@ -994,6 +1026,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_race_invalidate_vs_populate),
 	KUNIT_CASE(region_extent_building),
 	KUNIT_CASE(region_honours_hypervisor_extent_limit),
+	KUNIT_CASE(region_honours_module_extent_limit),
 	KUNIT_CASE(region_frontend_gone_and_domid_reused),
 	{}
 };

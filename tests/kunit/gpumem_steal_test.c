@@ -508,7 +508,6 @@ static void steal_revoke_and_populate(struct kunit *test)
 
 static void steal_quota(struct kunit *test)
 {
-	struct steal_fixture *fx = test->priv;
 	u64 a, b;
 
 	KUNIT_ASSERT_EQ(test, steal(test, 0, MAX_STOLEN - 4, &a), 0);
@@ -527,7 +526,6 @@ static void steal_quota(struct kunit *test)
 /* Closing the context gives every steal back. */
 static void steal_close_returns(struct kunit *test)
 {
-	struct steal_fixture *fx = test->priv;
 	unsigned long addr;
 	u64 offset;
 

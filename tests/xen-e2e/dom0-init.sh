@@ -14,6 +14,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
 . /etc/xen-e2e.conf		# DOMU_TIMEOUT
+. /etc/gpumem/lib.sh		# dm_start, dm, dm_stop, expect, ...
 fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -88,37 +89,6 @@ domu() {
 	echo "domU $*: no answer in 20 s (domain state: $(xl list "$domid" 2>&1 | tail -1))"
 	return 1
 }
-# The device model: `gpumem dm` (tools/gpumem) reading commands from a FIFO;
-# dm CMD sends one and puts its answer line in $reply.
-dm_start() {
-	rm -f /tmp/dm.in /tmp/dm.out
-	mkfifo /tmp/dm.in
-	gpumem dm --domid "$domid" < /tmp/dm.in > /tmp/dm.out 2>&1 &
-	dm_pid=$!
-	exec 3> /tmp/dm.in
-	dm_lines=0
-	dm_next && echo "dm: $reply"
-}
-dm_next() {
-	dm_lines=$((dm_lines + 1))
-	k=0
-	while [ "$(wc -l < /tmp/dm.out)" -lt "$dm_lines" ]; do
-		k=$((k + 1))
-		[ "$k" -le 200 ] || { reply="(no answer)"; return 1; }
-		sleep 0.1
-	done
-	reply=$(sed -n "${dm_lines}p" /tmp/dm.out)
-}
-dm() {
-	echo "$*" >&3
-	dm_next
-	echo "dm $*: $reply"
-}
-dm_stop() {
-	exec 3>&-
-	wait "$dm_pid"
-	echo "dm: exit $?"
-}
 ones=
 for _ in $(seq "$win_nr"); do ones="$ones ffffffffffffffff"; done
 
@@ -156,8 +126,10 @@ if [ -z "$map" ]; then
 	domu read && [ "$answer" = "read$ones" ] &&
 		ok "the domU's window is still unpopulated" || bad "window: '$answer'"
 else
-	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the device model's scenario"
-	. /etc/xen-e2e-map.sh
+	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the differential scenario"
+	. /etc/xen-e2e-frontend.sh
+	. /etc/gpumem/scenario.sh
+	ioreq_stop
 fi
 
 if xl list "$domid" > /dev/null 2>&1; then

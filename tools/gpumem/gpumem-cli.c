@@ -46,7 +46,13 @@ static int usage(void)
 	      "       gpumem p2m [--domid N]\n"
 	      "       gpumem stats\n"
 	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n"
-	      "       gpumem dm --domid N           commands on stdin (see gpumem-cli.c)\n",
+	      "       gpumem dm --domid N           commands on stdin (see gpumem-cli.c)\n"
+	      "       gpumem fe --domid N read GFN PAGES\n"
+	      "       gpumem fe --domid N write GFN PAGES BYTE\n"
+	      "                                     hvsim's frontend: first 8 bytes of\n"
+	      "                                     each page, or fill page i with\n"
+	      "                                     BYTE + i; \"fault\" where nothing\n"
+	      "                                     is mapped\n",
 	      stderr);
 	return 2;
 }
@@ -271,21 +277,29 @@ static int dm_line(struct dm_state *s, char *line)
 	n = sscanf(line, "%15s %lli %lli %lli", op, &a, &b, &c);
 	if (n < 1)
 		return 0;
-	if (!strcmp(op, "map") && n == 4) {
+	if (!strcmp(op, "map") && n == 4 && b && b < (1ULL << 30)) {
+		unsigned char *p = dm_mmap(NULL, b);
+		uint64_t region;
+
 		cmd = GPUMEM_IOCTL_MAP_VA;
-		s->buf = dm_mmap(NULL, b);
-		if (!s->buf) {
+		if (!p) {
 			printf("err map: mmap: %s\n", strerror(errno));
 			return 0;
 		}
+		dm_fill(p, b, c);
+		rc = gpumem_map_va(&s->ctx, p, b * GPUMEM_PAGE_SIZE, a, 0,
+				   &region);
+		if (rc) {
+			/* The buffer mapped before, if any, stays current. */
+			munmap(p, b * GPUMEM_PAGE_SIZE);
+			goto out;
+		}
+		s->buf = p;
 		s->gfn = a;
 		s->pages = b;
-		dm_fill(s->buf, b, c);
-		rc = gpumem_map_va(&s->ctx, s->buf, b * GPUMEM_PAGE_SIZE, a, 0,
-				   &s->region);
-		if (!rc)
-			printf("ok map region %llu gfn %#llx pages %llu\n",
-			       (unsigned long long)s->region, a, b);
+		s->region = region;
+		printf("ok map region %llu gfn %#llx pages %llu\n",
+		       (unsigned long long)region, a, b);
 	} else if (!strcmp(op, "munmap") && s->buf) {
 		munmap(s->buf, s->pages * GPUMEM_PAGE_SIZE);
 		printf("ok munmap\n");
@@ -377,12 +391,63 @@ static int cmd_dm(uint32_t domid)
 	return 0;
 }
 
+/*
+ * gpumem fe: hvsim's frontend touching its GFNs (debugfs hvsim/mem), printed
+ * as gpumem_domu prints a real domU's accesses: "read" then the first 8
+ * bytes of each page in hex, or "write BYTE" then "ok" for each page; a
+ * page with nothing mapped shows "fault" instead.
+ */
+static int cmd_fe(uint32_t domid, int argc, char **argv)
+{
+	unsigned long long gfn, pages, byte = 0, i;
+	static unsigned char page[GPUMEM_PAGE_SIZE];
+	int write, rc, b;
+
+	write = argc == 4 && !strcmp(argv[0], "write");
+	if (!write && (argc != 3 || strcmp(argv[0], "read")))
+		return usage();
+	gfn = strtoull(argv[1], NULL, 0);
+	pages = strtoull(argv[2], NULL, 0);
+	if (write)
+		byte = strtoull(argv[3], NULL, 16);
+	if (!pages || pages > 4096 || byte > 0xff)
+		return usage();
+	printf(write ? "write %02llx" : "read", byte);
+	for (i = 0; i < pages; i++) {
+		if (write)
+			memset(page, (byte + i) & 0xff, sizeof(page));
+		rc = gpumem_hvsim_access(domid, gfn + i, page,
+					 write ? sizeof(page) : 8, write);
+		if (rc == -EFAULT) {
+			printf(" fault");
+			continue;
+		}
+		if (rc) {
+			printf("\n");
+			fprintf(stderr, "gpumem: fe gfn %#llx: %s\n", gfn + i,
+				strerror(-rc));
+			return 1;
+		}
+		if (write) {
+			printf(" ok");
+			continue;
+		}
+		putchar(' ');
+		for (b = 0; b < 8; b++)
+			printf("%02x", page[b]);
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int domid = -1;
 
 	if (argc < 2)
 		return usage();
+	if (argc >= 6 && !strcmp(argv[1], "fe") && !strcmp(argv[2], "--domid"))
+		return cmd_fe(strtoul(argv[3], NULL, 0), argc - 4, argv + 4);
 	if (argc == 4 && !strcmp(argv[2], "--domid"))
 		domid = atoi(argv[3]);
 	else if (argc != 2 && strcmp(argv[1], "strerror"))

@@ -351,6 +351,43 @@ static FILE *gpumem_hvsim_open(const char *name)
 }
 
 /**
+ * gpumem_hvsim_access() - read or write frontend memory as hvsim's frontend
+ * @domid: the frontend.
+ * @gfn: first GFN.
+ * @buf: data to write, or room for what is read.
+ * @len: bytes from the start of @gfn.
+ * @write: write instead of read.
+ *
+ * Return: 0; -EFAULT when a GFN has nothing mapped (the access faulted to
+ * the backend); -EIO when the transfer stopped short; another -errno.
+ */
+int gpumem_hvsim_access(uint32_t domid, uint64_t gfn, void *buf, size_t len,
+			int write)
+{
+	char path[128];
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mem_domid", GPUMEM_HVSIM_DIR);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%u\n", domid) < 0 || fclose(f))
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/mem", GPUMEM_HVSIM_DIR);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write ? pwrite(fd, buf, len, gfn * GPUMEM_PAGE_SIZE) :
+		    pread(fd, buf, len, gfn * GPUMEM_PAGE_SIZE);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
+}
+
+/**
  * gpumem_hvsim_p2m() - read hvsim's p2m
  * @p2m: out; free with gpumem_p2m_free().
  *

@@ -119,6 +119,8 @@ struct gpumem_hvsim_stats {
 };
 
 int gpumem_hvsim_stats(struct gpumem_hvsim_stats *st);
+int gpumem_hvsim_access(uint32_t domid, uint64_t gfn, void *buf, size_t len,
+			int write);
 const struct gpumem_hvsim_op *
 gpumem_hvsim_op(const struct gpumem_hvsim_stats *st, const char *name);
 

@@ -69,7 +69,8 @@ struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev)
 	ctx->gdev = gdev;
 	ctx->domid = DOMID_INVALID;
 	ctx->max_extents = gdev->limits.max_extents;
-	ctx->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
+	ctx->max_extent_frames = gdev->limits.max_extent_frames ?:
+				 XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	ctx->regions = RB_ROOT_CACHED;
 	xa_init_flags(&ctx->region_ids, XA_FLAGS_ALLOC1);
 	mutex_init(&ctx->lock);

@@ -17,6 +17,7 @@
 #include <kunit/visibility.h>
 
 #include "gpumem.h"
+#include "gpumem_trace.h"
 
 /**
  * gpumem_hv_op_name() - short name of a gpumem dm_op, for messages
@@ -35,6 +36,18 @@ const char *gpumem_hv_op_name(unsigned int op)
 	return names[op - XEN_DMOP_gpumem_first];
 }
 
+/* Trace the extents one call processed: those applied and the failed one. */
+static void gpumem_hv_trace(domid_t domid, unsigned int op,
+			    const struct xen_dm_op_gpumem_extent *ext,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		trace_gpumem_hv_extent(domid, op, ext[i].gfn, ext[i].nr_frames,
+				       ext[i].flags, ext[i].status);
+}
+
 /**
  * gpumem_hv_batch() - issue a batched op in as many calls as it takes
  * @hv: the hypervisor backend.
@@ -46,7 +59,8 @@ const char *gpumem_hv_op_name(unsigned int op)
  * @done: out: extents applied.
  *
  * Neither sleeps nor allocates, so that it may revoke from an invalidate
- * callback.  A hypervisor that claims more progress than it was asked for,
+ * callback.  Each extent the hypervisor processed is traced
+ * (xen_gpumem:gpumem_hv_extent).  A hypervisor that claims more progress than it was asked for,
  * or success without full progress, is answered with -EIO.
  *
  * Return: 0 with *@done == @nr, or the first error with *@done < @nr the
@@ -72,6 +86,9 @@ int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 			call_done = min(call_done, n - 1);
 			rc = -EIO;
 		}
+		if (trace_gpumem_hv_extent_enabled())
+			gpumem_hv_trace(domid, op, ext + pos,
+					call_done + (rc ? 1 : 0));
 		pos += call_done;
 	}
 	*done = pos;

@@ -39,6 +39,11 @@ static unsigned int max_extents = 256;
 module_param(max_extents, uint, 0444);
 MODULE_PARM_DESC(max_extents, "Extents per hypercall, 1..512 (default 256)");
 
+static unsigned int max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
+module_param(max_extent_frames, uint, 0444);
+MODULE_PARM_DESC(max_extent_frames,
+		 "Frames per extent, 1..512 (default 512)");
+
 static unsigned int max_regions = 4096;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "Regions per context (default 4096)");
@@ -277,6 +282,12 @@ static int __init gpumem_init(void)
 		       XEN_GPUMEM_MAX_EXTENT_FRAMES);
 		return -EINVAL;
 	}
+	if (!max_extent_frames ||
+	    max_extent_frames > XEN_GPUMEM_MAX_EXTENT_FRAMES) {
+		pr_err("max_extent_frames=%u: must be 1..%u\n",
+		       max_extent_frames, XEN_GPUMEM_MAX_EXTENT_FRAMES);
+		return -EINVAL;
+	}
 	if (!strcmp(backend, "xen")) {
 		hv = gpumem_hv_xen_create();
 	} else if (!strcmp(backend, "hvsim")) {
@@ -292,6 +303,7 @@ static int __init gpumem_init(void)
 		.hv = hv,
 		.limits = {
 			.max_extents = max_extents,
+			.max_extent_frames = max_extent_frames,
 			.max_regions = max_regions,
 			.max_pages = max_pages,
 			.max_stolen_pages = max_stolen_pages,

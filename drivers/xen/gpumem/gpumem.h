@@ -87,12 +87,15 @@ struct gpumem_hv {
 /**
  * struct gpumem_limits - bounds on what one context may ask for
  * @max_extents: extents per hypercall.
+ * @max_extent_frames: frames per extent, at most
+ *                     XEN_GPUMEM_MAX_EXTENT_FRAMES; 0 means that many.
  * @max_regions: regions per context.
  * @max_pages: pages mapped per context.
  * @max_stolen_pages: pages stolen per context.
  */
 struct gpumem_limits {
 	unsigned int max_extents;
+	unsigned int max_extent_frames;
 	unsigned int max_regions;
 	u64 max_pages;
 	u64 max_stolen_pages;

@@ -15,6 +15,7 @@
 #define _XEN_GPUMEM_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <xen/interface/gpumem.h>
 
 DECLARE_EVENT_CLASS(gpumem_extents,
 		    TP_PROTO(u16 domid, u64 gfn, u64 nr_pages,
@@ -68,6 +69,38 @@ TRACE_EVENT(gpumem_populate,
 			   __entry->rc = rc;),
 	    TP_printk("d%u gfn %#llx+%llu rc %d", __entry->domid, __entry->gfn,
 		      __entry->nr_pages, __entry->rc)
+);
+
+/*
+ * One extent of a MAP, REVOKE, STEAL or RETURN call as the hypervisor
+ * answered it: every extent it applied, and the one that stopped the call.
+ * The differential test (scripts/diff-test.sh) compares these between hvsim
+ * and the reference Xen.
+ */
+TRACE_EVENT(gpumem_hv_extent,
+	    TP_PROTO(u16 domid, unsigned int op, u64 gfn, u32 nr_frames,
+		     u32 flags, s32 status),
+	    TP_ARGS(domid, op, gfn, nr_frames, flags, status),
+	    TP_STRUCT__entry(__field(u16, domid)
+			     __field(unsigned int, op)
+			     __field(u64, gfn)
+			     __field(u32, nr_frames)
+			     __field(u32, flags)
+			     __field(s32, status)),
+	    TP_fast_assign(__entry->domid = domid;
+			   __entry->op = op;
+			   __entry->gfn = gfn;
+			   __entry->nr_frames = nr_frames;
+			   __entry->flags = flags;
+			   __entry->status = status;),
+	    TP_printk("%s d%u gfn %#llx+%u flags %#x status %d",
+		      __print_symbolic(__entry->op,
+				       { XEN_DMOP_gpumem_map, "map" },
+				       { XEN_DMOP_gpumem_revoke, "revoke" },
+				       { XEN_DMOP_gpumem_steal, "steal" },
+				       { XEN_DMOP_gpumem_return, "return" }),
+		      __entry->domid, __entry->gfn, __entry->nr_frames,
+		      __entry->flags, __entry->status)
 );
 
 #endif /* _XEN_GPUMEM_TRACE_H */

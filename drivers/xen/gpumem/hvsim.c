@@ -32,6 +32,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include <kunit/visibility.h>
@@ -86,6 +87,7 @@ struct hvsim {
 	struct hvsim_op_stats stats[HVSIM_NR_OPS];
 	u64 faults;
 	struct dentry *debugfs;
+	u16 mem_domid;			/* the frontend debugfs "mem" shows */
 };
 
 static struct hvsim_domain *hvsim_dom(struct hvsim *sim, domid_t domid)
@@ -415,15 +417,12 @@ static int hvsim_return(struct hvsim *sim, struct hvsim_domain *d,
 	return 0;
 }
 
-static int hvsim_apply(struct hvsim *sim, domid_t domid, unsigned int op,
-		       const struct xen_dm_op_gpumem_extent *e)
+static int hvsim_apply(struct hvsim *sim, struct hvsim_domain *d,
+		       unsigned int op, const struct xen_dm_op_gpumem_extent *e)
 {
-	struct hvsim_domain *d;
 	int rc;
 
-	rc = hvsim_target(sim, domid, &d);
-	if (!rc)
-		rc = hvsim_check_extent(sim, d, op, e);
+	rc = hvsim_check_extent(sim, d, op, e);
 	if (rc)
 		return rc;
 	switch (op) {
@@ -466,14 +465,25 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		rc = -E2BIG;
 	spin_unlock(&sim->lock);
 
-	/* Like Xen's continuations, the lock is dropped between extents. */
+	/*
+	 * Like Xen's continuations, the lock is dropped between extents, and
+	 * the domain is looked up again each time: a frontend that is gone
+	 * fails the call with -ESRCH before the extent is looked at, so that
+	 * its status is not written (the differential test caught hvsim
+	 * writing it where the reference Xen's dm_op does not).
+	 */
 	for (i = 0; !rc && i < nr; i++) {
+		struct hvsim_domain *d;
+
 		spin_lock(&sim->lock);
-		rc = hvsim_apply(sim, domid, op, &ext[i]);
-		ext[i].status = rc;
-		st->extents++;
-		if (!rc)
-			st->frames += ext[i].nr_frames;
+		rc = hvsim_target(sim, domid, &d);
+		if (!rc) {
+			rc = hvsim_apply(sim, d, op, &ext[i]);
+			ext[i].status = rc;
+			st->extents++;
+			if (!rc)
+				st->frames += ext[i].nr_frames;
+		}
 		spin_unlock(&sim->lock);
 		if (rc)
 			break;
@@ -647,6 +657,7 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	sim->ops = HVSIM_ALL_OPS;
 	sim->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	spin_lock_init(&sim->lock);
+	sim->mem_domid = 1;
 	xa_init(&sim->frames);
 	xa_init(&sim->backend_lent);
 	xa_init(&sim->landing);
@@ -1283,13 +1294,101 @@ static int hvsim_p2m_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(hvsim_p2m);
 
+/*
+ * "mem": the physmap of frontend "mem_domid" as that frontend sees it.  The
+ * byte at file offset gfn * PAGE_SIZE + offset is hvsim_frontend_access()'s:
+ * an access to an unpopulated GFN fails with EFAULT (it faulted to the
+ * backend, and the fault is counted), one beyond the physmap with EINVAL.
+ * A transfer stops at the first page that fails.  Reads go to @dst, writes
+ * come from @src; the other is NULL.
+ */
+static ssize_t hvsim_mem_rw(struct file *file, char __user *dst,
+			    const char __user *src, size_t len, loff_t *ppos)
+{
+	bool write = src;
+	struct hvsim *sim = file->private_data;
+	loff_t pos = *ppos;
+	size_t done = 0;
+	int rc = 0;
+	void *buf;
+
+	if (pos < 0)
+		return -EINVAL;
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		unsigned int off = offset_in_page(pos);
+		size_t n = min_t(size_t, len - done, PAGE_SIZE - off);
+
+		if (write && copy_from_user(buf, src + done, n)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = hvsim_frontend_access(sim, READ_ONCE(sim->mem_domid),
+					   pos >> PAGE_SHIFT, off, buf, n,
+					   write);
+		if (!rc && !write && copy_to_user(dst + done, buf, n))
+			rc = -EFAULT;
+		if (rc)
+			break;
+		done += n;
+		pos += n;
+	}
+	kfree(buf);
+	*ppos = pos;
+	return done ? done : rc;
+}
+
+static ssize_t hvsim_mem_read(struct file *file, char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	return hvsim_mem_rw(file, ubuf, NULL, len, ppos);
+}
+
+static ssize_t hvsim_mem_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	return hvsim_mem_rw(file, NULL, ubuf, len, ppos);
+}
+
+static const struct file_operations hvsim_mem_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = hvsim_mem_read,
+	.write = hvsim_mem_write,
+	.llseek = default_llseek,
+};
+
+/* "destroy": writing a domid destroys that frontend, as "xl destroy" does. */
+static ssize_t hvsim_destroy_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct hvsim *sim = file->private_data;
+	u16 domid;
+	int rc;
+
+	rc = kstrtou16_from_user(ubuf, len, 0, &domid);
+	if (!rc)
+		rc = hvsim_domain_destroy(sim, domid);
+	return rc ?: len;
+}
+
+static const struct file_operations hvsim_destroy_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = hvsim_destroy_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * hvsim_debugfs_init() - expose the simulator's state
  * @sim: the simulator.
  * @parent: directory to create "hvsim" in.
  *
- * Files: stats (per-op counters, faults) and p2m (every populated run of
- * every domain).  Removed by hvsim_destroy().
+ * Files: stats (per-op counters, faults), p2m (every populated run of every
+ * domain), mem and mem_domid (a frontend's accesses), destroy (a frontend's
+ * end).  Removed by hvsim_destroy().
  */
 void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 {
@@ -1297,4 +1396,8 @@ void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 	debugfs_create_file("stats", 0400, sim->debugfs, sim,
 			    &hvsim_stats_fops);
 	debugfs_create_file("p2m", 0400, sim->debugfs, sim, &hvsim_p2m_fops);
+	debugfs_create_file("mem", 0600, sim->debugfs, sim, &hvsim_mem_fops);
+	debugfs_create_u16("mem_domid", 0600, sim->debugfs, &sim->mem_domid);
+	debugfs_create_file("destroy", 0200, sim->debugfs, sim,
+			    &hvsim_destroy_fops);
 }

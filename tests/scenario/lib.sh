@@ -1,0 +1,116 @@
+# Helpers of the differential scenario (tests/scenario/scenario.sh), shared
+# by both sides: dom0's /init on a real Xen (tests/xen-e2e/dom0-init.sh) and
+# the distro-kernel guest's /init with hvsim (scripts/distro-test.sh).
+#
+# The side defines: ok, bad (verdict lines), fe OP [BYTE] (the frontend's
+# access, setting $items), fe_destroy (the frontend's end), and domid,
+# win_gfn, win_nr, steal_gfn, steal_nr.  Every line the two sides must
+# print identically starts with "T: " (the transcript); scripts/diff-test.sh
+# compares them.
+
+# pat BYTE PAGES: the first 8 bytes of pages filled with BYTE + page.
+pat() {
+	p=
+	for x in $(seq 0 $(($2 - 1))); do
+		b=$(printf %02x $((($1 + x) & 255)))
+		p="$p${p:+ }$b$b$b$b$b$b$b$b"
+	done
+	echo "$p"
+}
+# rep WORD N: WORD N times.
+rep() {
+	r=
+	for _ in $(seq "$2"); do r="$r${r:+ }$1"; done
+	echo "$r"
+}
+expect() {	# expect WHAT GOT WANT
+	[ "$2" = "$3" ] && ok "$1" || bad "$1: got '$2', want '$3'"
+}
+
+# The device model: `gpumem dm` (tools/gpumem) reading commands from a FIFO;
+# dm CMD sends one and puts its answer line in $reply.
+dm_start() {
+	rm -f /tmp/dm.in /tmp/dm.out
+	mkfifo /tmp/dm.in
+	gpumem dm --domid "$domid" < /tmp/dm.in > /tmp/dm.out 2>&1 &
+	dm_pid=$!
+	exec 3> /tmp/dm.in
+	dm_lines=0
+	dm_next && echo "dm: $reply"
+}
+dm_next() {
+	dm_lines=$((dm_lines + 1))
+	k=0
+	while [ "$(wc -l < /tmp/dm.out)" -lt "$dm_lines" ]; do
+		k=$((k + 1))
+		[ "$k" -le 200 ] || { reply="(no answer)"; return 1; }
+		sleep 0.1
+	done
+	reply=$(sed -n "${dm_lines}p" /tmp/dm.out)
+}
+dm() {
+	echo "$*" >&3
+	dm_next
+	echo "dm $*: $reply"
+}
+dm_stop() {
+	exec 3>&-
+	wait "$dm_pid"
+	echo "dm: exit $?"
+}
+
+# The transcript.
+t() { echo "T: $*"; }
+
+# sym GFN: W+i inside the window's 64 GFNs, S+i inside the frontend's
+# buffer, else the number: the two sides place the buffer differently.
+sym() {
+	g=$(($1))
+	if [ "$g" -ge $((win_gfn)) ] && [ "$g" -lt $((win_gfn + 64)) ]; then
+		echo "W+$((g - win_gfn))"
+	elif [ "$g" -ge $((steal_gfn)) ] && [ "$g" -lt $((steal_gfn + steal_nr)) ]; then
+		echo "S+$((g - steal_gfn))"
+	else
+		printf '%#x\n' "$g"
+	fi
+}
+
+# Hypercall extents, from the module's tracepoint xen_gpumem:gpumem_hv_extent
+# (every extent the hypervisor processed, with its status).
+tracefs=/sys/kernel/tracing
+hc_start() {
+	mount -t tracefs nodev "$tracefs" 2>/dev/null
+	echo 0 > "$tracefs/tracing_on"
+	echo > "$tracefs/trace"
+	echo 1 > "$tracefs/events/xen_gpumem/gpumem_hv_extent/enable" ||
+		bad "no tracepoint xen_gpumem:gpumem_hv_extent"
+	echo 1 > "$tracefs/tracing_on"
+}
+# hc: the extents since the last hc, one transcript line per GFN.
+hc() {
+	sed -n 's/.*gpumem_hv_extent: //p' "$tracefs/trace" > /tmp/hc
+	echo > "$tracefs/trace"
+	while read -r op d _ run _ flags _ status; do
+		g=${run%+*}
+		i=0
+		while [ "$i" -lt "${run#*+}" ]; do
+			t "  $op $d $(sym $((g + i))) flags $flags status $status"
+			i=$((i + 1))
+		done
+	done < /tmp/hc
+}
+
+# D LABEL CMD...: a device-model command; LABEL names it in the transcript.
+D() {
+	label=$1
+	shift
+	dm "$@"
+	t "dm $label: $reply"
+	hc
+}
+# F OP [BYTE]: a frontend access; $items is what it saw, page by page.
+F() {
+	fe "$@"
+	t "fe $*: $items"
+	hc
+}

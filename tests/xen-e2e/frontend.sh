@@ -1,0 +1,71 @@
+# Sourced by dom0's /init (tests/xen-e2e/dom0-init.sh) before the
+# differential scenario (tests/scenario/scenario.sh): the frontend is the
+# PVH domU, reached through gpumem_domu's xenstore commands (domu), and the
+# device model's IOREQ server (tools/gpumem/gpumem-ioreq) claims the window,
+# so that an access to a window GFN with nothing mapped reaches dom0 as a
+# fault, as the ABI's REVOKE contract says it does.
+
+gpumem-ioreq --domid "$domid" "$win_gfn" "$win_nr" > /tmp/ioreq.out 2>&1 &
+ioreq_pid=$!
+k=0
+until grep -q '^ioreq: server' /tmp/ioreq.out; do
+	k=$((k + 1))
+	if [ "$k" -gt 50 ] || ! kill -0 "$ioreq_pid" 2>/dev/null; then
+		bad "gpumem-ioreq did not start: $(cat /tmp/ioreq.out)"
+		break
+	fi
+	sleep 0.1
+done
+head -1 /tmp/ioreq.out
+ioreq_stop() {
+	[ -n "$ioreq_pid" ] || return 0
+	kill "$ioreq_pid"
+	wait "$ioreq_pid"
+	echo "gpumem-ioreq: exit $?, $(grep -c '^fault ' /tmp/ioreq.out) accesses served"
+	grep -v '^fault ' /tmp/ioreq.out | sed 's/^/gpumem-ioreq| /'
+	ioreq_pid=
+}
+
+# fe OP [BYTE]: one gpumem_domu command; $items is what the domU saw, page
+# by page, with "fault" where the IOREQ server served the access.
+fe() {
+	case $1 in
+	read | write) base=$win_gfn n=$win_nr way=$1 ;;
+	*) base=$steal_gfn n=$steal_nr way=${1#s} ;;
+	esac
+	seen=$(wc -l < /tmp/ioreq.out)
+	if ! domu "$@"; then
+		# A domU that stops answering ends the scenario: show what the
+		# IOREQ server saw, and stop there.
+		bad "the domU did not answer $*"
+		ioreq_stop
+		tail -20 /tmp/ioreq.out
+		xl debug-keys q
+		xl dmesg | tail -40
+		finish
+	fi
+	set -- $answer
+	[ "$way" = read ] && shift || shift 2
+	items=
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		g=$(printf %#x $((base + i)))
+		if tail -n +$((seen + 1)) /tmp/ioreq.out |
+			grep -q "^fault $way gfn $g "; then
+			v=fault
+		elif [ "$way" = read ]; then
+			v=$1
+		else
+			v=ok
+		fi
+		[ "$way" = read ] && shift
+		items="$items${items:+ }$v"
+		i=$((i + 1))
+	done
+}
+
+fe_destroy() {
+	ioreq_stop
+	xl destroy "$domid" && ok "xl destroy" || bad "xl destroy"
+	xl list
+}
