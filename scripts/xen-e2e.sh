@@ -23,6 +23,7 @@
 #                      25-50 s)
 #   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 4)
 #   QEMU_ACCEL, QEMU_CPU  override -accel tcg, -cpu max,-rdtscp,-pku
+#   DOM0_APPEND        more of dom0's kernel command line (experiments)
 #   DOMU_TIMEOUT       seconds dom0 waits for gpumem_domu (default 300)
 #   DOMU_GFN, DOMU_NR  the domU's window: first GFN, pages (0x10000, 4)
 set -euo pipefail

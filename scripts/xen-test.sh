@@ -23,6 +23,7 @@
 #   XEN_ELF            boot this hypervisor ELF instead of Debian's, e.g.
 #                      the reference Xen of scripts/xen-build.sh; --patched
 #                      builds that one (or reuses its cache) and boots it
+#   QEMU_ACCEL, QEMU_CPU, DOM0_APPEND  see scripts/xen-boot.sh
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
