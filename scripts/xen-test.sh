@@ -10,7 +10,8 @@
 # healthy: no splat, the device still answering afterwards.
 #
 # QEMU: -machine q35 -device intel-iommu,intremap=on -cpu max,-rdtscp,-pku
-# with Xen args dom0=pvh iommu=1.  PKU must be off: with it, Xen 4.17 under
+# -smp 1 with Xen args dom0=pvh iommu=1 spec-ctrl=eager-fpu (one CPU and
+# eager FPU: scripts/xen-boot.sh).  PKU must be off: with it, Xen 4.17 under
 # TCG hands dom0 a signal frame its init cannot return from (measured:
 # busybox dies in rt_sigreturn, "bad frame").
 #
