@@ -53,7 +53,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/"
 cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$work/tools/gpumem-ioreq" \
-	"$root/bin/"
+	"$work/tools/gpumem-xmap" "$root/bin/"
 mkdir -p "$root/etc/gpumem"
 cp "$top"/tests/scenario/*.sh "$root/etc/gpumem/"
 cp "$ko" "$root/lib/modules/"

@@ -25,6 +25,16 @@ fe() {
 	[ "$op" = read ] && shift || shift 2
 	items="$*"
 }
+# dom0's foreign mapping of a frontend page, as hvsim counts it.
+fe_xmap() {
+	xmapped=$1
+	echo "foreign $xmapped 1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
+		bad "hvsim: foreign-map $xmapped"
+}
+fe_xunmap() {
+	echo "foreign $xmapped -1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
+		bad "hvsim: foreign-unmap $xmapped"
+}
 fe_destroy() {
 	echo "$domid" > /sys/kernel/debug/xen-gpumem/hvsim/destroy &&
 		ok "hvsim: d$domid destroyed" || bad "hvsim: destroy d$domid"

@@ -9,7 +9,9 @@
 #
 # W is the window: $win_nr GFNs from $win_gfn with no RAM behind them (an
 # IOREQ server of the device model claims them on Xen).  S is $steal_nr
-# pages of the frontend's own RAM.  Extents are printed GFN by GFN: the two
+# pages of the frontend's own RAM.  The side also defines fe, fe_destroy,
+# and fe_xmap GFN / fe_xunmap: another domain's (dom0's) foreign mapping of
+# a frontend page, made and ended.  Extents are printed GFN by GFN: the two
 # sides split runs differently (backend frames are not contiguous alike),
 # and an extent is atomic, so a GFN's status is its extent's.  Every refusal
 # below is of a single GFN.
@@ -59,6 +61,13 @@ expect "the frontend sees the new frames" "$items" "$(pat 0xb0 "$win_nr")"
 echo "=== STEAL and RETURN"
 D "steal W+8 1" steal $((win_gfn + 8)) 1
 expect "STEAL of a GFN with nothing there: ENOENT" "${reply##* (}" "No such file or directory)"
+xmap_gfn=$(printf %#x $((steal_gfn + 1)))
+fe_xmap "$xmap_gfn"
+t "dom0 foreign-maps S+1"
+D "steal S+1 1" steal "$xmap_gfn" 1
+expect "STEAL of a page dom0 foreign-maps: EMLINK" "${reply##* (}" "Too many links)"
+fe_xunmap
+t "dom0 unmaps S+1"
 F swrite c0
 D "steal S+0 $steal_nr" steal "$steal_gfn" "$steal_nr"
 expect "dom0 reads the frontend's bytes through the mmap" "$reply" \

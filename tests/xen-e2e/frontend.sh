@@ -26,6 +26,28 @@ ioreq_stop() {
 	ioreq_pid=
 }
 
+# fe_xmap GFN, fe_xunmap: dom0 foreign-maps a frontend page (Xen's privcmd,
+# tools/gpumem/gpumem-xmap) and holds it, then unmaps it.
+fe_xmap() {
+	gpumem-xmap --domid "$domid" "$1" > /tmp/xmap.out 2>&1 &
+	xmap_pid=$!
+	k=0
+	until grep -q '^xmap: d' /tmp/xmap.out; do
+		k=$((k + 1))
+		if [ "$k" -gt 50 ] || ! kill -0 "$xmap_pid" 2>/dev/null; then
+			bad "gpumem-xmap did not map: $(cat /tmp/xmap.out)"
+			break
+		fi
+		sleep 0.1
+	done
+	cat /tmp/xmap.out
+}
+fe_xunmap() {
+	kill "$xmap_pid"
+	wait "$xmap_pid" && ok "gpumem-xmap unmapped" ||
+		bad "gpumem-xmap: exit $?: $(cat /tmp/xmap.out)"
+}
+
 # fe OP [BYTE]: one gpumem_domu command; $items is what the domU saw, page
 # by page, with "fault" where the IOREQ server served the access.
 fe() {

@@ -32,6 +32,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -1381,14 +1382,57 @@ static const struct file_operations hvsim_destroy_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * "use": another domain starts or ends a use of a page of frontend
+ * "mem_domid", as hvsim_frame_use() counts it: "<kind> <gfn> <+1|-1>", kind
+ * one of grant, foreign, hypercall.  What dom0's grant mapping, foreign
+ * mapping or hypercall would do on Xen (the differential scenario).
+ */
+static const char *const hvsim_use_names[HVSIM_NR_USES] = {
+	[HVSIM_USE_GRANT] = "grant",
+	[HVSIM_USE_FOREIGN] = "foreign",
+	[HVSIM_USE_HYPERCALL] = "hypercall",
+};
+
+static ssize_t hvsim_use_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct hvsim *sim = file->private_data;
+	char buf[48], kind[12];
+	int use, delta, rc;
+	u64 gfn;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%11s %llx %d", kind, &gfn, &delta) != 3 ||
+	    (delta != 1 && delta != -1))
+		return -EINVAL;
+	use = match_string(hvsim_use_names, HVSIM_NR_USES, kind);
+	if (use < 0)
+		return use;
+	rc = hvsim_frame_use(sim, READ_ONCE(sim->mem_domid), gfn, use, delta);
+	return rc ?: len;
+}
+
+static const struct file_operations hvsim_use_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = hvsim_use_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * hvsim_debugfs_init() - expose the simulator's state
  * @sim: the simulator.
  * @parent: directory to create "hvsim" in.
  *
  * Files: stats (per-op counters, faults), p2m (every populated run of every
- * domain), mem and mem_domid (a frontend's accesses), destroy (a frontend's
- * end).  Removed by hvsim_destroy().
+ * domain), mem and mem_domid (a frontend's accesses), use (another domain's
+ * use of a frontend page), destroy (a frontend's end).  Removed by
+ * hvsim_destroy().
  */
 void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 {
@@ -1398,6 +1442,7 @@ void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 	debugfs_create_file("p2m", 0400, sim->debugfs, sim, &hvsim_p2m_fops);
 	debugfs_create_file("mem", 0600, sim->debugfs, sim, &hvsim_mem_fops);
 	debugfs_create_u16("mem_domid", 0600, sim->debugfs, &sim->mem_domid);
+	debugfs_create_file("use", 0200, sim->debugfs, sim, &hvsim_use_fops);
 	debugfs_create_file("destroy", 0200, sim->debugfs, sim,
 			    &hvsim_destroy_fops);
 }
