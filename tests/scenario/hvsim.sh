@@ -35,6 +35,16 @@ fe_xunmap() {
 	echo "foreign $xmapped -1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
 		bad "hvsim: foreign-unmap $xmapped"
 }
+# The frontend's grant of a page, mapped by dom0.
+fe_gmap() {
+	gmapped=$1
+	echo "grant $gmapped 1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
+		bad "hvsim: grant-map $gmapped"
+}
+fe_gunmap() {
+	echo "grant $gmapped -1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
+		bad "hvsim: grant-unmap $gmapped"
+}
 fe_destroy() {
 	echo "$domid" > /sys/kernel/debug/xen-gpumem/hvsim/destroy &&
 		ok "hvsim: d$domid destroyed" || bad "hvsim: destroy d$domid"

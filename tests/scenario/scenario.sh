@@ -10,8 +10,9 @@
 # W is the window: $win_nr GFNs from $win_gfn with no RAM behind them (an
 # IOREQ server of the device model claims them on Xen).  S is $steal_nr
 # pages of the frontend's own RAM.  The side also defines fe, fe_destroy,
-# and fe_xmap GFN / fe_xunmap: another domain's (dom0's) foreign mapping of
-# a frontend page, made and ended.  Extents are printed GFN by GFN: the two
+# fe_xmap GFN / fe_xunmap (another domain's, dom0's, foreign mapping of a
+# frontend page, made and ended) and fe_gmap GFN / fe_gunmap (the frontend
+# grants dom0 a page and dom0 maps the grant; then both undone).  Extents are printed GFN by GFN: the two
 # sides split runs differently (backend frames are not contiguous alike),
 # and an extent is atomic, so a GFN's status is its extent's.  Every refusal
 # below is of a single GFN.
@@ -68,6 +69,13 @@ D "steal S+1 1" steal "$xmap_gfn" 1
 expect "STEAL of a page dom0 foreign-maps: EMLINK" "${reply##* (}" "Too many links)"
 fe_xunmap
 t "dom0 unmaps S+1"
+gmap_gfn=$(printf %#x $((steal_gfn + 2)))
+fe_gmap "$gmap_gfn"
+t "the frontend grants S+2, dom0 maps the grant"
+D "steal S+2 1" steal "$gmap_gfn" 1
+expect "STEAL of a page granted and mapped: EACCES" "${reply##* (}" "Permission denied)"
+fe_gunmap
+t "dom0 unmaps the grant, the frontend ends it"
 F swrite c0
 D "steal S+0 $steal_nr" steal "$steal_gfn" "$steal_nr"
 expect "dom0 reads the frontend's bytes through the mmap" "$reply" \

@@ -26,26 +26,43 @@ ioreq_stop() {
 	ioreq_pid=
 }
 
-# fe_xmap GFN, fe_xunmap: dom0 foreign-maps a frontend page (Xen's privcmd,
-# tools/gpumem/gpumem-xmap) and holds it, then unmaps it.
-fe_xmap() {
-	gpumem-xmap --domid "$domid" "$1" > /tmp/xmap.out 2>&1 &
+# xmap_start ARGS, xmap_stop: dom0 maps a frontend page with
+# tools/gpumem/gpumem-xmap ARGS and holds it, then unmaps it.
+xmap_start() {
+	gpumem-xmap --domid "$domid" "$@" > /tmp/xmap.out 2>&1 &
 	xmap_pid=$!
 	k=0
 	until grep -q '^xmap: d' /tmp/xmap.out; do
 		k=$((k + 1))
 		if [ "$k" -gt 50 ] || ! kill -0 "$xmap_pid" 2>/dev/null; then
-			bad "gpumem-xmap did not map: $(cat /tmp/xmap.out)"
+			bad "gpumem-xmap $* did not map: $(cat /tmp/xmap.out)"
 			break
 		fi
 		sleep 0.1
 	done
 	cat /tmp/xmap.out
 }
-fe_xunmap() {
+xmap_stop() {
 	kill "$xmap_pid"
 	wait "$xmap_pid" && ok "gpumem-xmap unmapped" ||
 		bad "gpumem-xmap: exit $?: $(cat /tmp/xmap.out)"
+}
+# fe_xmap GFN, fe_xunmap: dom0 foreign-maps a frontend page (Xen's
+# privcmd), then unmaps it.
+fe_xmap() { xmap_start "$1"; }
+fe_xunmap() { xmap_stop; }
+# fe_gmap GFN, fe_gunmap: the frontend grants dom0 its page at GFN (one of
+# the S pages), dom0 maps the grant (Xen's gntdev); then dom0 unmaps it and
+# the frontend ends the grant.
+fe_gmap() {
+	domu grant "$(printf %x $(($1 - steal_gfn)))"
+	set -- $answer
+	xmap_start --grant "$2"
+}
+fe_gunmap() {
+	xmap_stop
+	domu ungrant && [ "$answer" = "ungrant ok" ] ||
+		bad "the domU's grant did not end: '$answer'"
 }
 
 # fe OP [BYTE]: one gpumem_domu command; $items is what the domU saw, page

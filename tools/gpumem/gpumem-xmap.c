@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * gpumem-xmap: hold a foreign mapping of one frontend GFN, as a device
- * model or a toolstack does (xenforeignmemory_map, Xen's privcmd), so that
- * the differential scenario can STEAL a page another domain foreign-maps:
- * the ABI's -EMLINK (include/xen/interface/gpumem.h).
+ * gpumem-xmap: hold dom0's mapping of one frontend page, as a device model
+ * or a toolstack does, so that the differential scenario can STEAL a page
+ * another domain maps: a foreign mapping (xenforeignmemory_map, Xen's
+ * privcmd) is the ABI's -EMLINK, a mapped grant (xengnttab_map_grant_ref,
+ * Xen's gntdev) its -EACCES (include/xen/interface/gpumem.h).
  *
  *   gpumem-xmap --domid N GFN
+ *   gpumem-xmap --domid N --grant REF
  *
  * Maps the page read-only, prints "xmap: d<N> gfn <GFN> mapped, byte 0x<b>"
- * (its first byte), and holds the mapping until SIGTERM or SIGINT, then
- * unmaps it and prints "xmap: unmapped".  Exit 1 when the mapping fails.
+ * (or "grant <REF>"; the page's first byte), and holds the mapping until
+ * SIGTERM or SIGINT, then unmaps it and prints "xmap: unmapped".  Exit 1
+ * when the mapping fails, 2 on bad arguments.
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <xenforeignmemory.h>
+#include <xengnttab.h>
 
 static volatile sig_atomic_t stop;
 
@@ -32,56 +36,81 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static int parse(const char *what, const char *arg, unsigned long long max,
+		 unsigned long long *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *val > max) {
+		fprintf(stderr, "gpumem-xmap: bad %s %s\n", what, arg);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	xenforeignmemory_handle *fmem;
-	unsigned long long gfn;
+	xenforeignmemory_handle *fmem = NULL;
+	xengnttab_handle *xgt = NULL;
+	unsigned long long domid, gfn = 0, ref = 0;
+	int grant, err = 0;
 	xen_pfn_t pfn;
-	uint32_t domid;
-	char *end;
-	int err = 0;
 	void *p;
 
-	if (argc != 4 || strcmp(argv[1], "--domid")) {
-		fprintf(stderr, "usage: gpumem-xmap --domid N GFN\n");
+	grant = argc == 5 && !strcmp(argv[3], "--grant");
+	if ((argc != 4 && !grant) || strcmp(argv[1], "--domid")) {
+		fprintf(stderr, "usage: gpumem-xmap --domid N GFN\n"
+			"       gpumem-xmap --domid N --grant REF\n");
 		return 2;
 	}
-	errno = 0;
-	domid = strtoul(argv[2], &end, 0);
-	if (errno || *end || domid >= 0x7ff0) {
-		fprintf(stderr, "gpumem-xmap: bad domid %s\n", argv[2]);
+	if (parse("domid", argv[2], 0x7fef, &domid) ||
+	    (grant ? parse("grant reference", argv[4], UINT32_MAX, &ref) :
+		     parse("gfn", argv[3], (1ULL << 52) - 1, &gfn)))
 		return 2;
-	}
-	gfn = strtoull(argv[3], &end, 0);
-	if (errno || *end || gfn >= (1ULL << 52)) {
-		fprintf(stderr, "gpumem-xmap: bad gfn %s\n", argv[3]);
-		return 2;
-	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
-	fmem = xenforeignmemory_open(NULL, 0);
-	if (!fmem) {
-		perror("gpumem-xmap: xenforeignmemory_open");
-		return 1;
+	if (grant) {
+		xgt = xengnttab_open(NULL, 0);
+		p = xgt ? xengnttab_map_grant_ref(xgt, domid, ref, PROT_READ) :
+			  NULL;
+		if (!p)
+			err = errno;
+	} else {
+		fmem = xenforeignmemory_open(NULL, 0);
+		pfn = gfn;
+		p = fmem ? xenforeignmemory_map(fmem, domid, PROT_READ, 1,
+						&pfn, &err) : NULL;
+		if (!p)
+			err = errno;
+		else if (err)
+			err = -err;
 	}
-	pfn = gfn;
-	p = xenforeignmemory_map(fmem, domid, PROT_READ, 1, &pfn, &err);
 	if (!p || err) {
-		fprintf(stderr, "gpumem-xmap: d%u gfn %#llx: %s\n", domid, gfn,
-			strerror(p ? -err : errno));
+		fprintf(stderr, "gpumem-xmap: d%llu %s %#llx: %s\n", domid,
+			grant ? "grant" : "gfn", grant ? ref : gfn,
+			strerror(err));
 		if (p)
 			xenforeignmemory_unmap(fmem, p, 1);
-		xenforeignmemory_close(fmem);
-		return 1;
+		goto out;
 	}
-	printf("xmap: d%u gfn %#llx mapped, byte %#x\n", domid, gfn,
+	printf("xmap: d%llu %s %#llx mapped, byte %#x\n", domid,
+	       grant ? "grant" : "gfn", grant ? ref : gfn,
 	       *(volatile unsigned char *)p);
 	while (!stop)
 		pause();
-	xenforeignmemory_unmap(fmem, p, 1);
-	xenforeignmemory_close(fmem);
+	if (grant)
+		xengnttab_unmap(xgt, p, 1);
+	else
+		xenforeignmemory_unmap(fmem, p, 1);
 	printf("xmap: unmapped\n");
-	return 0;
+out:
+	if (xgt)
+		xengnttab_close(xgt);
+	if (fmem)
+		xenforeignmemory_close(fmem);
+	return p && !err ? 0 : 1;
 }

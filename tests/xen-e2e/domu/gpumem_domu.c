@@ -19,6 +19,10 @@
  *           write   fill each window page i with byte + i
  *           sread   first 8 bytes of each stolen-buffer page
  *           swrite  fill each stolen-buffer page i with byte + i
+ *           grant   grant dom0 read-write access to stolen-buffer page
+ *                   byte; the result is "<seq> grant <ref>" (decimal)
+ *           ungrant end that grant: "<seq> ungrant ok", or "busy" while
+ *                   dom0 still maps it
  *   result  "<seq> <op> <page 0 bytes> <page 1 bytes> ...", once done
  * Every result is also printed to the console (hvc0), which xenconsoled
  * logs in dom0.
@@ -34,6 +38,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <xen/grant_table.h>
 #include <xen/page.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
@@ -57,6 +62,7 @@ MODULE_PARM_DESC(steal_pages, "RAM pages offered to STEAL (1-16, a power of 2)")
 static void __iomem *win;
 static struct page *buf;
 static char line[DOMU_LINE];
+static int granted = -1;	/* the grant reference of "grant", or -1 */
 
 static void dump_io(char *p, size_t left)
 {
@@ -108,6 +114,19 @@ static void run(const char *cmd)
 		for (i = 0; i < steal_pages; i++)
 			memset(page_address(buf + i), (byte + i) & 0xff, PAGE_SIZE);
 		scnprintf(line + len, sizeof(line) - len, " %02x", byte);
+	} else if (!strcmp(op, "grant") && n == 3 && byte < steal_pages &&
+		   granted < 0) {
+		unsigned long sg = xen_page_to_gfn(buf + byte);
+
+		granted = gnttab_grant_foreign_access(0, sg, 0);
+		scnprintf(line + len, sizeof(line) - len, " %d", granted);
+	} else if (!strcmp(op, "ungrant") && granted >= 0) {
+		if (gnttab_try_end_foreign_access(granted)) {
+			granted = -1;
+			scnprintf(line + len, sizeof(line) - len, " ok");
+		} else {
+			scnprintf(line + len, sizeof(line) - len, " busy");
+		}
 	} else {
 		scnprintf(line + len, sizeof(line) - len, " unknown");
 	}
@@ -179,7 +198,9 @@ err_unmap:
 static void __exit gpumem_domu_exit(void)
 {
 	unregister_xenbus_watch(&watch);
-	__free_pages(buf, ilog2(steal_pages));
+	/* Pages dom0 still maps through a grant are leaked, never freed. */
+	if (granted < 0 || gnttab_try_end_foreign_access(granted))
+		__free_pages(buf, ilog2(steal_pages));
 	iounmap(win);
 }
 
