@@ -25,26 +25,17 @@ fe() {
 	[ "$op" = read ] && shift || shift 2
 	items="$*"
 }
-# dom0's foreign mapping of a frontend page, as hvsim counts it.
-fe_xmap() {
-	xmapped=$1
-	echo "foreign $xmapped 1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
-		bad "hvsim: foreign-map $xmapped"
+# use KIND GFN DELTA: another domain starts (1) or ends (-1) a use of a
+# frontend page, as hvsim counts it (debugfs "use").
+use() {
+	echo "$*" > /sys/kernel/debug/xen-gpumem/hvsim/use || bad "hvsim: use $*"
 }
-fe_xunmap() {
-	echo "foreign $xmapped -1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
-		bad "hvsim: foreign-unmap $xmapped"
-}
-# The frontend's grant of a page, mapped by dom0.
-fe_gmap() {
-	gmapped=$1
-	echo "grant $gmapped 1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
-		bad "hvsim: grant-map $gmapped"
-}
-fe_gunmap() {
-	echo "grant $gmapped -1" > /sys/kernel/debug/xen-gpumem/hvsim/use ||
-		bad "hvsim: grant-unmap $gmapped"
-}
+# dom0's foreign mapping of a frontend page; the frontend's grant of a
+# page, mapped by dom0.
+fe_xmap() { xmapped=$1; use foreign "$xmapped" 1; }
+fe_xunmap() { use foreign "$xmapped" -1; }
+fe_gmap() { gmapped=$1; use grant "$gmapped" 1; }
+fe_gunmap() { use grant "$gmapped" -1; }
 fe_destroy() {
 	echo "$domid" > /sys/kernel/debug/xen-gpumem/hvsim/destroy &&
 		ok "hvsim: d$domid destroyed" || bad "hvsim: destroy d$domid"

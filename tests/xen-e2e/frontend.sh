@@ -5,17 +5,23 @@
 # so that an access to a window GFN with nothing mapped reaches dom0 as a
 # fault, as the ABI's REVOKE contract says it does.
 
+# started PID FILE LINE WHAT: wait up to 5 s for background process PID to
+# print LINE (a regex) to FILE; a FAIL naming WHAT if it dies or does not.
+started() {
+	k=0
+	until grep -q "$3" "$2"; do
+		k=$((k + 1))
+		if [ "$k" -gt 50 ] || ! kill -0 "$1" 2>/dev/null; then
+			bad "$4 did not start: $(cat "$2")"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
 gpumem-ioreq --domid "$domid" "$win_gfn" "$win_nr" > /tmp/ioreq.out 2>&1 &
 ioreq_pid=$!
-k=0
-until grep -q '^ioreq: server' /tmp/ioreq.out; do
-	k=$((k + 1))
-	if [ "$k" -gt 50 ] || ! kill -0 "$ioreq_pid" 2>/dev/null; then
-		bad "gpumem-ioreq did not start: $(cat /tmp/ioreq.out)"
-		break
-	fi
-	sleep 0.1
-done
+started "$ioreq_pid" /tmp/ioreq.out '^ioreq: server' gpumem-ioreq
 head -1 /tmp/ioreq.out
 ioreq_stop() {
 	[ -n "$ioreq_pid" ] || return 0
@@ -31,15 +37,7 @@ ioreq_stop() {
 xmap_start() {
 	gpumem-xmap --domid "$domid" "$@" > /tmp/xmap.out 2>&1 &
 	xmap_pid=$!
-	k=0
-	until grep -q '^xmap: d' /tmp/xmap.out; do
-		k=$((k + 1))
-		if [ "$k" -gt 50 ] || ! kill -0 "$xmap_pid" 2>/dev/null; then
-			bad "gpumem-xmap $* did not map: $(cat /tmp/xmap.out)"
-			break
-		fi
-		sleep 0.1
-	done
+	started "$xmap_pid" /tmp/xmap.out '^xmap: d' "gpumem-xmap $*"
 	cat /tmp/xmap.out
 }
 xmap_stop() {
