@@ -15,7 +15,7 @@
 # scenario"), the module nowhere in sight.  Measured on 2026-11-21, e2e
 # boots with -smp 2: 5 of 7 broke with Xen's lazy FPU, 5 of 18 with
 # spec-ctrl=eager-fpu; with -smp 1 (one emulated CPU, one TCG thread), none
-# of 20 (8 on the reference Xen, 12 on Debian's, 6 of them with lazy FPU).
+# of 26 (14 on the reference Xen, 12 on Debian's, 6 of them with lazy FPU).
 # So: -smp 1, and eager FPU (Xen restores a vCPU's FPU state when
 # it schedules it instead of on the #NM of its first FPU instruction: the
 # path on which dom0's processes ran on another context's vector
