@@ -31,4 +31,4 @@ if ! diff -u --label hvsim --label xen <(sed 1d "$hvsim") <(sed 1d "$xen") \
 	cat "$cache/diff-test.diff" >&2
 	fail "hvsim and the reference Xen differ ($cache/diff-test.diff)"
 fi
-echo "diff-test: PASS: hvsim and the reference Xen print the same $lines transcript lines ($(grep -c '^T:   ' "$xen") hypercall extents per GFN, $(grep -c '^T: fe ' "$xen") frontend accesses, $(grep -c '^T: dm ' "$xen") device-model commands)"
+echo "diff-test: PASS: hvsim and the reference Xen print the same $lines transcript lines ($(grep -c '^T:   ' "$xen") hypercall extent lines, $(grep -c '^T: fe ' "$xen") frontend accesses, $(grep -c '^T: dm ' "$xen") device-model commands)"

@@ -3,7 +3,9 @@
 # the distro-kernel guest's /init with hvsim (scripts/distro-test.sh).
 #
 # The side defines: ok, bad (verdict lines), fe OP [BYTE] (the frontend's
-# access, setting $items), fe_destroy (the frontend's end), and domid,
+# access, setting $items), fe_destroy (the frontend's end), fe_xmap GFN /
+# fe_xunmap and fe_gmap GFN / fe_gunmap (dom0's foreign mapping of, and
+# its mapping of the frontend's grant of, a frontend page), and domid,
 # win_gfn, win_nr, steal_gfn, steal_nr.  Every line the two sides must
 # print identically starts with "T: " (the transcript); scripts/diff-test.sh
 # compares them.
@@ -75,8 +77,11 @@ sym() {
 	fi
 }
 
-# Hypercall extents, from the module's tracepoint xen_gpumem:gpumem_hv_extent
-# (every extent the hypervisor processed, with its status).
+# Hypercall extents, from the module's tracepoint xen_gpumem:gpumem_hv_extent:
+# every extent a call applied (rc 0), one transcript line per GFN; and the
+# extent a failed call stopped at, one line at its first GFN (the two sides
+# may cut extents differently) with the call's error and the extent's status
+# as the hypervisor left it (untouched when it refused the whole call).
 tracefs=/sys/kernel/tracing
 hc_start() {
 	mount -t tracefs nodev "$tracefs" 2>/dev/null
@@ -90,8 +95,12 @@ hc_start() {
 hc() {
 	sed -n 's/.*gpumem_hv_extent: //p' "$tracefs/trace" > /tmp/hc
 	echo > "$tracefs/trace"
-	while read -r op d _ run _ flags _ status; do
+	while read -r op d _ run _ flags _ status _ rc; do
 		g=${run%+*}
+		if [ "$rc" != 0 ]; then
+			t "  $op $d $(sym "$g") stopped the call: rc $rc, status $status"
+			continue
+		fi
 		i=0
 		while [ "$i" -lt "${run#*+}" ]; do
 			t "  $op $d $(sym $((g + i))) flags $flags status $status"

@@ -36,16 +36,17 @@ const char *gpumem_hv_op_name(unsigned int op)
 	return names[op - XEN_DMOP_gpumem_first];
 }
 
-/* Trace the extents one call processed: those applied and the failed one. */
+/* Trace one call: the extents it applied, and the one it stopped at. */
 static void gpumem_hv_trace(domid_t domid, unsigned int op,
 			    const struct xen_dm_op_gpumem_extent *ext,
-			    unsigned int nr)
+			    unsigned int applied, int rc)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr; i++)
-		trace_gpumem_hv_extent(domid, op, ext[i].gfn, ext[i].nr_frames,
-				       ext[i].flags, ext[i].status);
+	for (i = 0; i < applied; i++)
+		trace_gpumem_hv_extent(domid, op, &ext[i], 0);
+	if (rc)
+		trace_gpumem_hv_extent(domid, op, &ext[applied], rc);
 }
 
 /**
@@ -59,9 +60,10 @@ static void gpumem_hv_trace(domid_t domid, unsigned int op,
  * @done: out: extents applied.
  *
  * Neither sleeps nor allocates, so that it may revoke from an invalidate
- * callback.  Each extent the hypervisor processed is traced
- * (xen_gpumem:gpumem_hv_extent).  A hypervisor that claims more progress than it was asked for,
- * or success without full progress, is answered with -EIO.
+ * callback.  Each extent applied, and the one a failed call stopped at, is
+ * traced (xen_gpumem:gpumem_hv_extent).  A hypervisor that claims more
+ * progress than it was asked for, or success without full progress, is
+ * answered with -EIO.
  *
  * Return: 0 with *@done == @nr, or the first error with *@done < @nr the
  * index of the extent that failed; extents before it have been applied.
@@ -87,8 +89,7 @@ int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 			rc = -EIO;
 		}
 		if (trace_gpumem_hv_extent_enabled())
-			gpumem_hv_trace(domid, op, ext + pos,
-					call_done + (rc ? 1 : 0));
+			gpumem_hv_trace(domid, op, ext + pos, call_done, rc);
 		pos += call_done;
 	}
 	*done = pos;

@@ -73,34 +73,39 @@ TRACE_EVENT(gpumem_populate,
 
 /*
  * One extent of a MAP, REVOKE, STEAL or RETURN call as the hypervisor
- * answered it: every extent it applied, and the one that stopped the call.
- * The differential test (scripts/diff-test.sh) compares these between hvsim
- * and the reference Xen.
+ * answered it: every extent it applied (rc 0), and the one at which a
+ * failed call stopped (rc the call's error).  status is the extent's field
+ * as the hypervisor left it: the error of an extent it refused, untouched
+ * when it refused the whole call (a frontend gone, an op missing).  The
+ * differential test (scripts/diff-test.sh) compares these between hvsim and
+ * the reference Xen.
  */
 TRACE_EVENT(gpumem_hv_extent,
-	    TP_PROTO(u16 domid, unsigned int op, u64 gfn, u32 nr_frames,
-		     u32 flags, s32 status),
-	    TP_ARGS(domid, op, gfn, nr_frames, flags, status),
+	    TP_PROTO(u16 domid, unsigned int op,
+		     const struct xen_dm_op_gpumem_extent *e, int rc),
+	    TP_ARGS(domid, op, e, rc),
 	    TP_STRUCT__entry(__field(u16, domid)
 			     __field(unsigned int, op)
 			     __field(u64, gfn)
 			     __field(u32, nr_frames)
 			     __field(u32, flags)
-			     __field(s32, status)),
+			     __field(s32, status)
+			     __field(int, rc)),
 	    TP_fast_assign(__entry->domid = domid;
 			   __entry->op = op;
-			   __entry->gfn = gfn;
-			   __entry->nr_frames = nr_frames;
-			   __entry->flags = flags;
-			   __entry->status = status;),
-	    TP_printk("%s d%u gfn %#llx+%u flags %#x status %d",
+			   __entry->gfn = e->gfn;
+			   __entry->nr_frames = e->nr_frames;
+			   __entry->flags = e->flags;
+			   __entry->status = e->status;
+			   __entry->rc = rc;),
+	    TP_printk("%s d%u gfn %#llx+%u flags %#x status %d rc %d",
 		      __print_symbolic(__entry->op,
 				       { XEN_DMOP_gpumem_map, "map" },
 				       { XEN_DMOP_gpumem_revoke, "revoke" },
 				       { XEN_DMOP_gpumem_steal, "steal" },
 				       { XEN_DMOP_gpumem_return, "return" }),
 		      __entry->domid, __entry->gfn, __entry->nr_frames,
-		      __entry->flags, __entry->status)
+		      __entry->flags, __entry->status, __entry->rc)
 );
 
 #endif /* _XEN_GPUMEM_TRACE_H */
