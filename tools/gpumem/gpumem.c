@@ -342,12 +342,12 @@ const char *gpumem_strerror(unsigned long ioctl_cmd, int err)
 
 /* hvsim's debugfs files. */
 
-static FILE *gpumem_hvsim_open(const char *name)
+static FILE *gpumem_hvsim_open(const char *name, const char *mode)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", GPUMEM_HVSIM_DIR, name);
-	return fopen(path, "re");
+	return fopen(path, mode);
 }
 
 /**
@@ -364,26 +364,23 @@ static FILE *gpumem_hvsim_open(const char *name)
 int gpumem_hvsim_access(uint32_t domid, uint64_t gfn, void *buf, size_t len,
 			int write)
 {
-	char path[128];
 	ssize_t n;
 	FILE *f;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/mem_domid", GPUMEM_HVSIM_DIR);
-	f = fopen(path, "we");
+	f = gpumem_hvsim_open("mem_domid", "we");
 	if (!f)
 		return -errno;
 	if (fprintf(f, "%u\n", domid) < 0 || fclose(f))
 		return -EIO;
-	snprintf(path, sizeof(path), "%s/mem", GPUMEM_HVSIM_DIR);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	/* Unbuffered: pread/pwrite on the stream's descriptor. */
+	f = gpumem_hvsim_open("mem", "r+e");
+	if (!f)
 		return -errno;
-	n = write ? pwrite(fd, buf, len, gfn * GPUMEM_PAGE_SIZE) :
-		    pread(fd, buf, len, gfn * GPUMEM_PAGE_SIZE);
+	n = write ? pwrite(fileno(f), buf, len, gfn * GPUMEM_PAGE_SIZE) :
+		    pread(fileno(f), buf, len, gfn * GPUMEM_PAGE_SIZE);
 	if (n < 0)
 		n = -errno;
-	close(fd);
+	fclose(f);
 	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
 }
 
@@ -403,7 +400,7 @@ int gpumem_hvsim_p2m(struct gpumem_p2m *p2m)
 	FILE *f;
 
 	memset(p2m, 0, sizeof(*p2m));
-	f = gpumem_hvsim_open("p2m");
+	f = gpumem_hvsim_open("p2m", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -505,7 +502,7 @@ int gpumem_hvsim_stats(struct gpumem_hvsim_stats *st)
 	FILE *f;
 
 	memset(st, 0, sizeof(*st));
-	f = gpumem_hvsim_open("stats");
+	f = gpumem_hvsim_open("stats", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
