@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	}
 	printf("xmap: d%llu %s %#llx mapped, byte %#x\n", domid,
 	       grant ? "grant" : "gfn", grant ? ref : gfn,
-	       *(volatile unsigned char *)p);
+	       *(unsigned char *)p);
 	while (!stop)
 		pause();
 	if (grant)
