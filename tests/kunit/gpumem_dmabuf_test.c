@@ -17,6 +17,7 @@
 #include <linux/pci.h>
 #include <linux/file.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_gem_shmem_helper.h>
@@ -43,6 +44,8 @@ struct fake_buf {
 	bool refuse_attach;
 	struct device *attach_dev;	/* what the last attach came with */
 	bool peer2peer;
+	u64 dma_offset;		/* system pages' DMA address - physical */
+	unsigned long vram_pfn;	/* its VRAM, if not BAR_PFN */
 	struct page *sys[NPAGES];
 	unsigned int pins, maps, releases;
 };
@@ -90,12 +93,13 @@ static struct sg_table *fake_map(struct dma_buf_attachment *a,
 			pfn += big_segs[i];
 		}
 	} else if (fb->in_vram) {
-		sg_dma_address(sgt->sgl) = PFN_PHYS(BAR_PFN);
+		sg_dma_address(sgt->sgl) = PFN_PHYS(fb->vram_pfn ?: BAR_PFN);
 		sg_dma_len(sgt->sgl) = NPAGES << PAGE_SHIFT;
 	} else {
 		for_each_sgtable_sg(sgt, sg, i) {
 			sg_set_page(sg, fb->sys[i], PAGE_SIZE, 0);
-			sg_dma_address(sg) = page_to_phys(fb->sys[i]);
+			sg_dma_address(sg) = page_to_phys(fb->sys[i]) +
+					     fb->dma_offset;
 			sg_dma_len(sg) = PAGE_SIZE;
 		}
 	}
@@ -401,6 +405,83 @@ static void dmabuf_static_exporter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fx->fb.releases, 1);
 }
 
+/*
+ * An attachment whose DMA addresses are not the buffer's pages (an IOMMU's
+ * I/O virtual addresses; a swiotlb bounce buffer looks the same) is
+ * refused: the frontend would be shown other memory.  Nothing is lent and
+ * no region is left; the same buffer mapped 1:1 is accepted.
+ */
+static void dmabuf_addresses_not_pages(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	fx->fb.dma_offset = SZ_4G;
+	export(test, &fake_dynamic_ops, false);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
+	fx->fb.dma_offset = 0;
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), 0);
+	expect_sys(test, GFN0, NPAGES, 0);
+}
+
+/*
+ * Pages with a memmap that are not dom0's own memory (ZONE_DEVICE: what a
+ * PVH dom0's grant and foreign mappings are made of) are never lent: their
+ * dom0 GFN is no MFN.
+ */
+static void dmabuf_foreign_pages_refused(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	fx->fb.vram_pfn = gpumem_test_zone_device_pfn(test);
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), -EXDEV);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
+}
+
+/* MAP_DMABUF with each allocation and hypercall failing in turn. */
+static long step_map_dmabuf(struct kunit *test)
+{
+	struct dmabuf_fixture *fx = test->priv;
+
+	return map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0, NULL);
+}
+
+static void check_map_dmabuf(struct kunit *test, long rc, bool injected)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_unmap u = { .domid = FE, .region = 0 };
+	struct gpumem_region *r;
+	unsigned long id;
+
+	if (rc) {
+		KUNIT_EXPECT_EQ_MSG(test, rc, -ENOMEM, "failed with %ld", rc);
+		KUNIT_EXPECT_TRUE(test, injected);
+		KUNIT_EXPECT_EQ(test, lent(test), 0);
+		KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
+		return;
+	}
+	expect_sys(test, GFN0, NPAGES, 0);
+	xa_for_each(&fx->env.ctx->region_ids, id, r)
+		u.region = id;
+	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_UNMAP, &u,
+						sizeof(u)), 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+}
+
+static void dmabuf_fault_injection(struct kunit *test)
+{
+	export(test, &fake_dynamic_ops, false);
+	KUNIT_EXPECT_GT(test, gpumem_test_fail_each(test, step_map_dmabuf,
+						    check_map_dmabuf), 0);
+}
+
 /* drm_gem_prime_export() needs the driver's fops (for their owner). */
 static const struct file_operations gem_test_fops = {
 	.owner = THIS_MODULE,
@@ -571,6 +652,9 @@ static struct kunit_case dmabuf_cases[] = {
 	KUNIT_CASE(dmabuf_close_context_with_import),
 	KUNIT_CASE(dmabuf_pci_attach),
 	KUNIT_CASE(dmabuf_bad_input),
+	KUNIT_CASE(dmabuf_addresses_not_pages),
+	KUNIT_CASE(dmabuf_foreign_pages_refused),
+	KUNIT_CASE(dmabuf_fault_injection),
 	{}
 };
 

@@ -857,6 +857,33 @@ static unsigned long map_bar_rebound(struct kunit *test, u32 extent_pages)
 	return addr;
 }
 
+/*
+ * A VM_PFNMAP range whose frames have a memmap but are not dom0's own
+ * memory (ZONE_DEVICE, as a PVH dom0's grant and foreign mappings are) is
+ * refused: its dom0 GFN is no MFN, so it must not be lent as MMIO.
+ */
+static void region_foreign_pfnmap_refused(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long pfn = gpumem_test_zone_device_pfn(test);
+	struct gpumem_test_bo *bo = gpumem_test_bo_create(test, pfn, NPAGES,
+							  false);
+	unsigned long addr;
+
+	KUNIT_EXPECT_EQ(test, gpumem_pfn_kind(pfn), GPUMEM_PFN_FOREIGN);
+	KUNIT_EXPECT_EQ(test, gpumem_pfn_kind(BAR_PFN), GPUMEM_PFN_MMIO);
+	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(env->sim, pfn, NPAGES), 0);
+	addr = gpumem_test_bo_mmap(test, bo);
+	KUNIT_EXPECT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL),
+			-EXDEV);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx->nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, map_va(test, addr, NPAGES, GFN0,
+				     GPUMEM_MAP_LAZY, NULL), 0);
+	KUNIT_EXPECT_EQ(test, populate(test, GFN0, NPAGES), -EXDEV);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+}
+
 /* A hypervisor with 64-frame extents gets no longer ones, MAP or REVOKE. */
 static void region_honours_hypervisor_extent_limit(struct kunit *test)
 {
@@ -1025,6 +1052,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_non_blockable_invalidate),
 	KUNIT_CASE(region_race_invalidate_vs_populate),
 	KUNIT_CASE(region_extent_building),
+	KUNIT_CASE(region_foreign_pfnmap_refused),
 	KUNIT_CASE(region_honours_hypervisor_extent_limit),
 	KUNIT_CASE(region_honours_module_extent_limit),
 	KUNIT_CASE(region_frontend_gone_and_domid_reused),

@@ -13,10 +13,13 @@
  */
 
 #include <kunit/test.h>
-#include <linux/anon_inodes.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/file.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
 #include <uapi/xen/gpumem.h>
@@ -40,15 +43,6 @@ struct steal_fixture {
 	struct file *file;	/* a file of the context, to mmap */
 };
 
-static int steal_file_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return gpumem_steal_mmap(file->private_data, vma);
-}
-
-static const struct file_operations steal_file_fops = {
-	.mmap = steal_file_mmap,
-};
-
 static int steal_test_init(struct kunit *test)
 {
 	struct steal_fixture *fx = kunit_kzalloc(test, sizeof(*fx),
@@ -64,8 +58,8 @@ static int steal_test_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
 						GPUMEM_IOCTL_BIND, &b,
 						sizeof(b)), 0);
-	fx->file = anon_inode_getfile("[gpumem-test]", &steal_file_fops,
-				      fx->env.ctx, O_RDWR);
+	/* The device's own mmap and release, as a VMM's open file has. */
+	fx->file = gpumem_ctx_file_create(fx->env.ctx);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->file));
 	return 0;
 }
@@ -99,11 +93,17 @@ static void vmm_close(struct kunit *test)
 {
 	struct steal_fixture *fx = test->priv;
 
-	if (fx->file)
-		fput(fx->file);
-	fx->file = NULL;
-	if (fx->env.ctx)
+	/*
+	 * The file's release destroys the context: the last reference, once
+	 * a kthread's deferred fputs of its unmapped VMAs have run.
+	 */
+	if (fx->file) {
+		flush_delayed_fput();
+		__fput_sync(fx->file);
+	} else if (fx->env.ctx) {
 		gpumem_ctx_destroy(fx->env.ctx);
+	}
+	fx->file = NULL;
 	fx->env.ctx = NULL;
 }
 
@@ -601,6 +601,190 @@ static void steal_frontend_dies(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->env.sim), 0);
 }
 
+/*
+ * A STEAL refused at its first page, by a context that has mapped steals
+ * before, gives nothing back and zaps nothing: a later steal of another
+ * context (every file of the device shares one address_space) keeps its
+ * PTEs.  Offsets are placed so that the other steal lies after the
+ * refused one, where a zap "to the end of the file" would reach it.
+ */
+static void steal_failed_keeps_other_mappings(struct kunit *test)
+{
+	struct steal_fixture *fx = test->priv;
+	struct gpumem_ctx *ctx_a = fx->env.ctx, *ctx_b;
+	struct gpumem_bind b = { .domid = FE };
+	struct gpumem_steal st = { .nr_pages = 2, .domid = FE };
+	struct file *file_b;
+	struct page *page;
+	unsigned long addr_a, addr_b;
+	u64 off_a;
+
+	/* Context A has mapped a steal: its mapping is known. */
+	KUNIT_ASSERT_EQ(test, steal(test, GFN0, 1, &off_a), 0);
+	addr_a = vmm_map(test, off_a, 1);
+	KUNIT_EXPECT_EQ(test, vmm_read(test, addr_a, 0), 0);
+	vm_munmap(addr_a, PAGE_SIZE);
+
+	/* Context B steals at a high offset and maps it. */
+	ctx_b = gpumem_ctx_create(&fx->env.gdev);
+	KUNIT_ASSERT_NOT_NULL(test, ctx_b);
+	file_b = gpumem_ctx_file_create(ctx_b);
+	if (IS_ERR(file_b))
+		gpumem_ctx_destroy(ctx_b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file_b));
+	KUNIT_EXPECT_EQ(test, gpumem_test_file_ioctl(test, &fx->env, file_b,
+						     GPUMEM_IOCTL_BIND, &b,
+						     sizeof(b)), 0);
+	gpumem_steal_set_next_id(1000);
+	st.gfn = 40;
+	KUNIT_EXPECT_EQ(test, gpumem_test_file_ioctl(test, &fx->env, file_b,
+						     GPUMEM_IOCTL_STEAL, &st,
+						     sizeof(st)), 0);
+	addr_b = vm_mmap(file_b, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, st.offset);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr_b));
+	vmm_write(test, addr_b, 1, 0x4141);
+	page = pfn_to_page(gpumem_test_entry(test, &fx->env, 41).frame);
+	KUNIT_ASSERT_TRUE(test, page_mapped(page));
+
+	/* A refuses a STEAL at its first page (not populated). */
+	gpumem_steal_set_next_id(500);
+	KUNIT_EXPECT_EQ(test, steal(test, FE_RAM + 8, 1, NULL), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, fx->env.ctx, ctx_a);
+	KUNIT_EXPECT_TRUE(test, page_mapped(page));
+	KUNIT_EXPECT_EQ(test, fe_read(test, 41), 0x4141);
+
+	vm_munmap(addr_b, 2 * PAGE_SIZE);
+	flush_delayed_fput();
+	__fput_sync(file_b);
+	KUNIT_EXPECT_EQ(test, gpumem_steal_orphans(), 0);
+	KUNIT_EXPECT_EQ(test, gpumem_test_entry(test, &fx->env, 41).type,
+			HVSIM_P2M_RAM);
+}
+
+/* Another thread of the VMM, taking GUP references on a stolen page. */
+struct gup_racer {
+	struct mm_struct *mm;
+	struct hvsim *sim;
+	unsigned long addr;
+	atomic_t stop;
+	unsigned int got, refused, violations;
+	struct completion done;
+};
+
+static int gup_racer_fn(void *data)
+{
+	struct gup_racer *g = data;
+	struct hvsim_frame_info fi;
+	struct page *page;
+
+	kthread_use_mm(g->mm);
+	while (!atomic_read(&g->stop)) {
+		if (get_user_pages_fast(g->addr, 1, FOLL_WRITE, &page) != 1) {
+			g->refused++;
+			cond_resched();
+			continue;
+		}
+		g->got++;
+		/* Held by dom0: must still be the backend's, start to end. */
+		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
+		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
+		cond_resched();
+		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
+		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
+		put_page(page);
+	}
+	kthread_unuse_mm(g->mm);
+	complete(&g->done);
+	return 0;
+}
+
+/*
+ * RETURN against another thread that faults the page in and takes GUP
+ * references in a loop: RETURN either sees a reference (EBUSY) or wins,
+ * after which the thread gets nothing; never does a page change owner
+ * while dom0 holds it.
+ */
+static void steal_return_races_gup(struct kunit *test)
+{
+	struct steal_fixture *fx = test->priv;
+	struct gup_racer g = { .mm = current->mm, .sim = fx->env.sim };
+	struct task_struct *t;
+	unsigned int busy = 0, i;
+	u64 offset;
+	long rc;
+
+	KUNIT_ASSERT_EQ(test, steal(test, GFN0, 1, &offset), 0);
+	g.addr = vmm_map(test, offset, 1);
+	vmm_write(test, g.addr, 0, 0x5151);
+	init_completion(&g.done);
+	mmget(g.mm);
+	t = kthread_run(gup_racer_fn, &g, "gpumem-gup-racer");
+	if (IS_ERR(t))
+		mmput(g.mm);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < 1000 && !READ_ONCE(g.got); i++)
+		msleep(1);
+	for (i = 0; i < 100000; i++) {
+		rc = steal_return(test, offset);
+		if (rc != -EBUSY)
+			break;
+		busy++;
+		cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, rc, 0);
+	/* Returned: the thread's next faults are refused. */
+	g.refused = 0;
+	for (i = 0; i < 1000 && !READ_ONCE(g.refused); i++)
+		msleep(1);
+	atomic_set(&g.stop, 1);
+	wait_for_completion(&g.done);
+	mmput(g.mm);
+	kunit_info(test, "%u GUP references, %u RETURNs answered EBUSY\n",
+		   g.got, busy);
+	KUNIT_EXPECT_GT(test, g.got, 0);
+	KUNIT_EXPECT_GT(test, g.refused, 0);
+	KUNIT_EXPECT_EQ(test, g.violations, 0);
+	KUNIT_EXPECT_EQ(test, fe_read(test, GFN0), 0x5151);
+	vm_munmap(g.addr, PAGE_SIZE);
+}
+
+/*
+ * A frontend that never takes its pages back (here it keeps its memory
+ * limit full) pins neither them nor the module for ever: after
+ * GPUMEM_ORPHAN_MAX_REFUSALS refused retries the orphan's pages are
+ * revoked from the frontend (only the GFNs still lent: a revoked one is
+ * left alone) and handed to the hypervisor.
+ */
+static void steal_orphan_forfeit(struct kunit *test)
+{
+	struct steal_fixture *fx = test->priv;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, steal(test, GFN0, 4, NULL), 0);
+	KUNIT_ASSERT_EQ(test, revoke(test, GFN0 + 1, 1), 0);
+	KUNIT_ASSERT_EQ(test, hvsim_set_max_pages(fx->env.sim, FE, FE_RAM - 4),
+			0);
+	vmm_close(test);
+	KUNIT_EXPECT_EQ(test, gpumem_steal_orphans(), 1);
+	for (i = 1; i < GPUMEM_ORPHAN_MAX_REFUSALS; i++)
+		KUNIT_ASSERT_EQ(test, gpumem_steal_orphans_retry(), 1);
+	KUNIT_EXPECT_EQ(test, gpumem_test_entries(test, &fx->env,
+						  HVSIM_P2M_LENT), 3);
+	KUNIT_EXPECT_EQ(test, dom(test, HVSIM_BACKEND_DOMID).tot_pages, 4);
+
+	KUNIT_EXPECT_EQ(test, gpumem_steal_orphans_retry(), 0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, gpumem_test_entry(test, &fx->env,
+							GFN0 + i).type,
+				HVSIM_P2M_HOLE);
+	KUNIT_EXPECT_EQ(test, dom(test, HVSIM_BACKEND_DOMID).tot_pages, 0);
+	KUNIT_EXPECT_EQ(test, dom(test, FE).tot_pages, FE_RAM - 4);
+	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->env.sim), 0);
+	/* The frontend lost the pages: it is not whole again at the end. */
+	KUNIT_ASSERT_EQ(test, hvsim_domain_destroy(fx->env.sim, FE), 0);
+}
+
 static void steal_bad_input(struct kunit *test)
 {
 	struct steal_fixture *fx = test->priv;
@@ -694,6 +878,9 @@ static struct kunit_case steal_cases[] = {
 	KUNIT_CASE(steal_close_returns),
 	KUNIT_CASE(steal_close_while_pinned),
 	KUNIT_CASE(steal_frontend_dies),
+	KUNIT_CASE(steal_failed_keeps_other_mappings),
+	KUNIT_CASE(steal_orphan_forfeit),
+	KUNIT_CASE(steal_return_races_gup),
 	KUNIT_CASE(steal_bad_input),
 	KUNIT_CASE(steal_unsupported),
 	{}

@@ -11,7 +11,10 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/memremap.h>
 #include <linux/mount.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_kunit_helpers.h>
@@ -157,6 +160,120 @@ struct file *gpumem_test_open_in(const char *fstype, const char *path,
 	f = file_open_root_mnt(mnt, path, flags, 0);
 	mntput(mnt);
 	return f;
+}
+
+/* Write @val to the debugfs file @path. */
+static void gpumem_test_debugfs_write(struct kunit *test, const char *path,
+				      const char *val)
+{
+	struct file *f = gpumem_test_open_in("debugfs", path, O_WRONLY);
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "%s: %ld", path, PTR_ERR(f));
+	KUNIT_EXPECT_EQ(test, kernel_write(f, val, strlen(val), &pos),
+			(ssize_t)strlen(val));
+	fput(f);
+}
+
+/**
+ * gpumem_test_fail_each() - make each failure site of a step fail, in turn
+ * @test: the test.
+ * @step: the step (an ioctl or another call into the module): its result.
+ * @check: after each run, with @step's result and whether a failure was
+ *         injected; it asserts the outcome and undoes a success.
+ *
+ * Runs @step with the Nth fault-injection site it reaches failing, for
+ * N = 1, 2, ... until a run reaches fewer than N sites.  The sites are
+ * those current->fail_nth counts: every slab allocation (failslab, told
+ * here to fail sleeping allocations too, and to be quiet) and every hvsim
+ * hypercall.  A failure that a fallback absorbs (kvmalloc's vmalloc,
+ * kmemleak's object pool) shows as an injected run that succeeded.
+ *
+ * Return: the number of sites injected.
+ */
+unsigned int gpumem_test_fail_each(struct kunit *test,
+				   long (*step)(struct kunit *test),
+				   void (*check)(struct kunit *test, long rc,
+						 bool injected))
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned int n;
+	bool injected;
+	long rc;
+
+	gpumem_test_debugfs_write(test, "failslab/ignore-gfp-wait", "N");
+	gpumem_test_debugfs_write(test, "failslab/verbose", "0");
+	for (n = 1; n <= 100000; n++) {
+		WRITE_ONCE(current->fail_nth, n);
+		rc = step(test);
+		injected = !READ_ONCE(current->fail_nth);
+		WRITE_ONCE(current->fail_nth, 0);
+		check(test, rc, injected);
+		if (!injected)
+			break;
+	}
+	gpumem_test_debugfs_write(test, "failslab/ignore-gfp-wait", "Y");
+	KUNIT_EXPECT_LE(test, n, 100000);
+	return n - 1;
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+	return 0;
+#endif
+}
+
+#ifdef CONFIG_ZONE_DEVICE
+struct gpumem_test_zdev {
+	struct dev_pagemap pgmap;
+	struct resource *res;
+};
+
+static void gpumem_test_zdev_free(void *data)
+{
+	struct gpumem_test_zdev *z = data;
+
+	memunmap_pages(&z->pgmap);
+	release_mem_region(z->res->start, resource_size(z->res));
+}
+#endif
+
+/**
+ * gpumem_test_zone_device_pfn() - a frame with a memmap that is not online
+ * @test: the test; the memory goes with it.
+ *
+ * What a PVH dom0's grant and foreign mappings, and its unpopulated
+ * ranges, are made of: ZONE_DEVICE pages of free physical address space
+ * (xen_alloc_unpopulated_pages() makes them the same way).
+ *
+ * Return: the first of a section's worth of such frames.
+ */
+unsigned long gpumem_test_zone_device_pfn(struct kunit *test)
+{
+#ifdef CONFIG_ZONE_DEVICE
+	struct gpumem_test_zdev *z = kunit_kzalloc(test, sizeof(*z),
+						   GFP_KERNEL);
+	void *va;
+
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	z->res = request_free_mem_region(&iomem_resource, SZ_128M,
+					 "gpumem-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(z->res));
+	z->pgmap.type = MEMORY_DEVICE_GENERIC;
+	z->pgmap.range.start = z->res->start;
+	z->pgmap.range.end = z->res->end;
+	z->pgmap.nr_range = 1;
+	va = memremap_pages(&z->pgmap, NUMA_NO_NODE);
+	if (IS_ERR(va)) {
+		release_mem_region(z->res->start, resource_size(z->res));
+		KUNIT_FAIL_AND_ABORT(test, "memremap_pages: %ld", PTR_ERR(va));
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							gpumem_test_zdev_free,
+							z), 0);
+	return PHYS_PFN(z->res->start);
+#else
+	kunit_skip(test, "needs CONFIG_ZONE_DEVICE");
+	return 0;
+#endif
 }
 
 /**

@@ -40,6 +40,11 @@ long gpumem_test_file_ioctl(struct kunit *test, struct gpumem_test_env *env,
 			    size_t size);
 struct file *gpumem_test_open_in(const char *fstype, const char *path,
 				 int flags);
+unsigned int gpumem_test_fail_each(struct kunit *test,
+				   long (*step)(struct kunit *test),
+				   void (*check)(struct kunit *test, long rc,
+						 bool injected));
+unsigned long gpumem_test_zone_device_pfn(struct kunit *test);
 struct hvsim_op_stats gpumem_test_stats(struct gpumem_test_env *env,
 					unsigned int op);
 long gpumem_test_map_va(struct kunit *test, struct gpumem_test_env *env,

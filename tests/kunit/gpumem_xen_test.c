@@ -42,6 +42,10 @@ struct fake_xen {
 	unsigned int refused;
 	const struct xen_dm_op_gpumem_extent *refused_ext;
 	int refused_rc;
+	/* gpumem_hv_misreported() calls, and the last one's arguments */
+	unsigned int misreported;
+	unsigned int misreported_done;
+	int misreported_rc;
 };
 
 static int fake_dm_op(domid_t domid, unsigned int nr_bufs,
@@ -80,6 +84,16 @@ static void fake_refused(domid_t domid, const struct xen_dm_op_gpumem_extent *e,
 	fx->refused_rc = rc;
 }
 
+static void fake_misreported(domid_t domid, unsigned int op,
+			     unsigned int done, unsigned int nr, int rc)
+{
+	struct fake_xen *fx = kunit_get_current_test()->priv;
+
+	fx->misreported++;
+	fx->misreported_done = done;
+	fx->misreported_rc = rc;
+}
+
 static int xen_test_init(struct kunit *test)
 {
 	struct fake_xen *fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
@@ -94,6 +108,8 @@ static int xen_test_init(struct kunit *test)
 	test->priv = fx;
 	kunit_activate_static_stub(test, gpumem_xen_dm_op, fake_dm_op);
 	kunit_activate_static_stub(test, gpumem_revoke_refused, fake_refused);
+	kunit_activate_static_stub(test, gpumem_hv_misreported,
+				   fake_misreported);
 	return 0;
 }
 
@@ -202,28 +218,53 @@ static void xen_batch_error_progress(struct kunit *test)
 }
 
 /* A hypervisor that misreports progress is not believed. */
+/*
+ * A hypervisor that misreports a call's progress has broken the contract:
+ * the module cannot know what the frontend maps, so each kind of lie is
+ * the fatal breach (gpumem_hv_misreported(), stubbed here), never an
+ * error the caller would answer by undoing only the claimed progress.
+ */
 static void xen_batch_misreported_progress(struct kunit *test)
 {
+	static const struct {
+		int rc;
+		u32 done;
+	} lies[] = {
+		{ 0, 2 },		/* success, but only 2 of 3 */
+		{ 0, 9 },		/* more than asked */
+		{ -EEXIST, 3 },		/* a failure, yet all done */
+		{ -EEXIST, 4 },		/* a failure past the end */
+	};
 	struct fake_xen *fx = test->priv;
 	struct xen_dm_op_gpumem_extent e[3] = {};
-	unsigned int done;
+	unsigned int done, i;
 
-	fx->done[0] = 2;	/* success, but only 2 of 3 */
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
-					      3, 128, &done), -EIO);
-	KUNIT_EXPECT_EQ(test, done, 2);
+	for (i = 0; i < ARRAY_SIZE(lies); i++) {
+		fx->nr_calls = 0;
+		fx->rc[0] = lies[i].rc;
+		fx->done[0] = lies[i].done;
+		KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE,
+						      XEN_DMOP_gpumem_map, e,
+						      3, 128, &done), -EIO);
+		KUNIT_EXPECT_EQ(test, fx->misreported, i + 1);
+		KUNIT_EXPECT_EQ(test, fx->misreported_done, lies[i].done);
+		KUNIT_EXPECT_EQ(test, fx->misreported_rc, lies[i].rc);
+		/* Should the breach return, the index is still valid. */
+		KUNIT_EXPECT_EQ(test, done, 2);
+	}
+	/* Truthful answers are no breach: full success, a stop at 1. */
 	fx->nr_calls = 0;
-	fx->done[0] = 9;	/* more than asked */
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
-					      3, 128, &done), -EIO);
-	KUNIT_EXPECT_EQ(test, done, 2);
-	fx->nr_calls = 0;
-	fx->rc[0] = -EEXIST;	/* a failure, yet all done */
+	fx->rc[0] = 0;
 	fx->done[0] = 3;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
-					      3, 128, &done), -EIO);
-	/* Always a valid index of the failed extent. */
-	KUNIT_EXPECT_EQ(test, done, 2);
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map,
+					      e, 3, 128, &done), 0);
+	fx->nr_calls = 0;
+	fx->rc[0] = -EEXIST;
+	fx->done[0] = 1;
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map,
+					      e, 3, 128, &done), -EEXIST);
+	KUNIT_EXPECT_EQ(test, done, 1);
+	KUNIT_EXPECT_EQ(test, fx->misreported, ARRAY_SIZE(lies));
 }
 
 static void xen_revoke_in_chunks(struct kunit *test)
@@ -268,10 +309,25 @@ static void xen_revoke_on_destroyed_domain(struct kunit *test)
 	struct fake_xen *fx = test->priv;
 	struct xen_dm_op_gpumem_extent e[2] = {};
 
+	/* -ESRCH is the one refusal that is not fatal: it is passed on. */
 	fx->rc[0] = -ESRCH;
-	gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16);
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+			-ESRCH);
 	KUNIT_EXPECT_EQ(test, fx->nr_calls, 1);
 	KUNIT_EXPECT_EQ(test, fx->refused, 0);
+	/* A successful revoke answers 0, a refused one is fatal. */
+	fx->nr_calls = 0;
+	fx->rc[0] = 0;
+	fx->done[0] = 2;
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+			0);
+	fx->nr_calls = 0;
+	fx->rc[0] = -EPERM;
+	fx->done[0] = 1;
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+			0);
+	KUNIT_EXPECT_EQ(test, fx->refused, 1);
+	KUNIT_EXPECT_EQ(test, fx->refused_rc, -EPERM);
 }
 
 /* The whole bind path over the Xen backend, through the ioctl. */

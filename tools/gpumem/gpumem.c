@@ -167,6 +167,8 @@ static const struct gpumem_errmsg gpumem_err_map[] = {
 	  "max_regions or max_pages of the context would be exceeded, or more than 2^32-1 pages" },
 	{ EEXIST,
 	  "the GFN range overlaps a region of this context, or the hypervisor found a GFN populated" },
+	{ EXDEV,
+	  "a page of the range is not dom0's own memory (grant or foreign mapping, unpopulated range)" },
 	{ EACCES, "the range is not writable and GPUMEM_MAP_RO was not given" },
 	{ EAGAIN, "invalidations kept racing with the map for too long; retry" },
 	GPUMEM_ERR_END
@@ -188,7 +190,7 @@ static const struct gpumem_errmsg gpumem_err_map_dmabuf[] = {
 	{ ENODEV,
 	  "no such PCI device, or the module's device still being set up" },
 	{ EOPNOTSUPP,
-	  "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY, a PCI device whose DMA is not direct, or the hypervisor lacks MAP or REVOKE" },
+	  "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY, a PCI device whose DMA goes through DMA ops or an IOMMU, DMA addresses that are not the buffer's pages, or the hypervisor lacks MAP or REVOKE" },
 	{ EIO, "the exporter's mapping has unaligned or too few segments" },
 	GPUMEM_ERR_END
 };
@@ -197,6 +199,8 @@ static const struct gpumem_errmsg gpumem_err_populate[] = {
 	{ ENOENT, "a GFN in no region" },
 	{ EFAULT, "backing range no longer mapped, or its process has exited" },
 	{ EACCES, "the range is not writable and the region is not read-only" },
+	{ EXDEV,
+	  "a page of the range is not dom0's own memory (grant or foreign mapping, unpopulated range)" },
 	{ EAGAIN, "invalidations kept racing with the map for too long; retry" },
 	{ EINVAL, "flags not 0, or nr_pages 0" },
 	{ EOVERFLOW, "the GFN range overflows" },
@@ -257,6 +261,7 @@ static const struct gpumem_errmsg gpumem_err_common[] = {
 	{ EINVAL,
 	  "padding, reserved or OUT-only field not zero, or unknown flags" },
 	{ E2BIG, "a request exceeds a module parameter" },
+	{ ENOMEM, "out of memory, in dom0 or in the hypervisor" },
 	GPUMEM_ERR_END
 };
 

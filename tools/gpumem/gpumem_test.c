@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -554,6 +556,51 @@ static int test_steal_return(void)
 	return PASS;
 }
 
+/*
+ * A child's access to a mapping of stolen pages ends in @sig: SIGSEGV when
+ * fork() left the mapping out (VM_DONTCOPY), SIGBUS when MADV_DOFORK had
+ * it copied (the fault handler serves only the address space that mmapped).
+ */
+static int child_access(volatile unsigned char *p, int sig)
+{
+	int status;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		p[0] = 0x5a;
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == sig,
+	      "child's access: status %#x, want signal %d", status, sig);
+	return PASS;
+}
+
+/* Stolen pages are not inherited by fork(), MADV_DOFORK or not. */
+static int test_steal_fork(void)
+{
+	const uint64_t gfn = ram_pages / 2 + 24;
+	unsigned char *p;
+	uint64_t off;
+
+	SKIP_IF(ram_pages < 64, "hvsim_ram=%lu: too little frontend RAM",
+		ram_pages);
+	CHECK_RC(gpumem_steal(&ctx, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
+	p[0] = 0xa5;
+	CHECK(child_access(p, SIGSEGV) == PASS, "without MADV_DOFORK");
+	CHECK(madvise(p, PAGE, MADV_DOFORK) == 0, "MADV_DOFORK: %s",
+	      strerror(errno));
+	CHECK(child_access(p, SIGBUS) == PASS, "with MADV_DOFORK");
+	CHECK(p[0] == 0xa5, "the child wrote the page: %#x", p[0]);
+	munmap(p, PAGE);
+	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	EXPECT_P2M(gfn, 1, "ram", false, NULL, NULL);
+	return PASS;
+}
+
 /* RETURN while a pipe holds a page (vmsplice takes page references). */
 static int test_return_busy(void)
 {
@@ -936,6 +983,7 @@ static const struct {
 	{ "dmabuf_udmabuf", test_dmabuf_udmabuf },
 	{ "dmabuf_vgem", test_dmabuf_vgem },
 	{ "steal_return", test_steal_return },
+	{ "steal_not_inherited", test_steal_fork },
 	{ "return_busy_vmsplice", test_return_busy },
 	{ "steal_errors", test_steal_errors },
 	{ "bochs_vram_evict", test_bochs_vram },

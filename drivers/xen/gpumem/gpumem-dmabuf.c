@@ -15,8 +15,12 @@
  *
  * Frames come from sg_dma_address() through the attach device, whose DMA
  * must be a direct 1:1 map (a PVH dom0 without an IOMMU in front of dom0),
- * never from sg_page(), which is NULL for peer-to-peer segments.  Frames
- * that are not RAM are BAR pages: mapped MMIO and write-combining.
+ * never from sg_page(), which is NULL for peer-to-peer segments.  Every
+ * segment with pages must map exactly those pages (no IOMMU address, no
+ * swiotlb bounce buffer): the frontend is shown the buffer itself or
+ * nothing.  Frames that are not RAM are BAR pages: mapped MMIO and
+ * write-combining; pages that are neither (grant or foreign mappings) are
+ * refused (gpumem_pfn_kind()).
  *
  * Lock order: the buffer's dma_resv -> ctx->notifier_lock (see
  * gpumem-ctx.c); populate takes ctx->lock before the dma_resv.
@@ -33,6 +37,7 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/swiotlb.h>
 
 #include <uapi/xen/gpumem.h>
 
@@ -80,6 +85,25 @@ struct gpumem_sg_cursor {
 };
 
 /*
+ * Whether a DMA segment's addresses are its pages' physical addresses.  A
+ * segment with pages must map them 1:1: an IOMMU's I/O virtual address or
+ * a swiotlb bounce buffer (a device with a small DMA mask) names other
+ * memory, which the frontend must never be shown.  A segment without pages
+ * is a peer-to-peer BAR range; its frames are checked as MMIO.
+ */
+static bool gpumem_dmabuf_seg_is_phys(struct device *dev,
+				      struct scatterlist *sg)
+{
+	phys_addr_t phys = dma_to_phys(dev, sg_dma_address(sg));
+
+	if (swiotlb_find_pool(dev, phys))
+		return false;
+	return !sg_page(sg) ||
+	       (page_to_phys(sg_page(sg)) + sg->offset == phys &&
+		sg_dma_len(sg) == sg->length);
+}
+
+/*
  * Frames of pages [first, first + n) of @r, from the DMA addresses.  The
  * cursor carries the walk over from the previous, lower, chunk, so a large
  * buffer costs one pass over its segments.
@@ -101,22 +125,29 @@ static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
 	     cur->sg = sg_next(cur->sg), cur->left--) {
 		dma_addr_t addr = sg_dma_address(cur->sg);
 		u64 len = sg_dma_len(cur->sg);
+		bool pages = sg_page(cur->sg);
 
 		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
 			return -EIO;
+		if (k < n && want < cur->seg_start + len &&
+		    !gpumem_dmabuf_seg_is_phys(dev, cur->sg))
+			return -EOPNOTSUPP;
 		for (; k < n && want < cur->seg_start + len;
 		     k++, want += PAGE_SIZE) {
 			unsigned long pfn;
+			int rc;
 
 			if (want < cur->seg_start)
 				return -EIO;
 			pfn = PHYS_PFN(dma_to_phys(dev, addr + want -
 						   cur->seg_start));
-			out[k].frame = pfn;
-			out[k].flags = gpumem_pfn_is_ram(pfn) ?
-				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB) :
-				XEN_GPUMEM_EXT_MMIO |
-				XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+			rc = gpumem_frame_set(&out[k], pfn,
+					      XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC));
+			if (rc)
+				return rc;
+			/* A segment of pages holds RAM; one without, BAR pages. */
+			if (pages != !(out[k].flags & XEN_GPUMEM_EXT_MMIO))
+				return -EOPNOTSUPP;
 		}
 		if (k == n)
 			return 0;
@@ -134,7 +165,9 @@ static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
  * @frames: scratch.
  * @ext: scratch.
  *
- * Return: 0, -EINTR, the exporter's error, or as
+ * Return: 0, -EINTR, the exporter's error, -EIO (unaligned or too few
+ * segments), -EOPNOTSUPP (addresses that are not the buffer's pages),
+ * -EXDEV (pages that are not the backend's own memory), or as
  * gpumem_region_commit_locked().
  */
 int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
@@ -200,9 +233,21 @@ void gpumem_dmabuf_release(struct gpumem_region *r)
 	pci_dev_put(r->buf.pdev);
 }
 
+/* 6.12's dma-iommu sets no dma_ops: a device behind it says so itself. */
+static bool gpumem_dev_uses_iommu(struct device *dev)
+{
+#ifdef CONFIG_IOMMU_DMA
+	return dev->dma_iommu;
+#else
+	return false;
+#endif
+}
+
 /*
  * The PCI device named by @sbdf, referenced, if DMA through it is a direct
- * 1:1 map (no IOMMU or bounce ops): DMA addresses must be frames.
+ * map (no IOMMU, no DMA ops): DMA addresses must be frames.  Bounce
+ * buffering cannot be ruled out per device; every segment is checked when
+ * it is used (gpumem_dmabuf_seg_is_phys()).
  */
 static struct pci_dev *gpumem_dmabuf_attach_pci(u32 sbdf)
 {
@@ -212,7 +257,7 @@ static struct pci_dev *gpumem_dmabuf_attach_pci(u32 sbdf)
 					   sbdf & 0xff);
 	if (!pdev)
 		return ERR_PTR(-ENODEV);
-	if (get_dma_ops(&pdev->dev)) {
+	if (get_dma_ops(&pdev->dev) || gpumem_dev_uses_iommu(&pdev->dev)) {
 		pci_dev_put(pdev);
 		return ERR_PTR(-EOPNOTSUPP);
 	}

@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/panic.h>
@@ -50,6 +51,33 @@ static void gpumem_hv_trace(domid_t domid, unsigned int op,
 }
 
 /**
+ * gpumem_hv_misreported() - the hypervisor misreported a call's progress
+ * @domid: the frontend.
+ * @op: the op.
+ * @done: the progress it reported.
+ * @nr: extents in the call.
+ * @rc: its return code.
+ *
+ * Success with fewer extents done than asked, failure with all of them
+ * done, or more done than asked: the hypervisor broke the contract of
+ * struct xen_dm_op_gpumem_batch, and the module no longer knows which
+ * frontend GFNs name backend memory (MAP), or which pages changed owner
+ * (STEAL, RETURN).  Undoing only what it claims to have done could leave
+ * the frontend an entry for a page Linux then frees; REVOKE cannot help
+ * either, since the same hypervisor would answer it.  Like a refused
+ * revoke, this is fatal.  (Tests redirect this function.)
+ */
+void gpumem_hv_misreported(domid_t domid, unsigned int op, unsigned int done,
+			   unsigned int nr, int rc)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpumem_hv_misreported, domid, op, done, nr,
+				   rc);
+	panic("xen-gpumem: hypervisor reported %u of %u extents done (error %d) for %s on d%u; the frontend's entries are unknown\n",
+	      done, nr, rc, gpumem_hv_op_name(op), domid);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_misreported);
+
+/**
  * gpumem_hv_batch() - issue a batched op in as many calls as it takes
  * @hv: the hypervisor backend.
  * @domid: the frontend.
@@ -62,8 +90,9 @@ static void gpumem_hv_trace(domid_t domid, unsigned int op,
  * Neither sleeps nor allocates, so that it may revoke from an invalidate
  * callback.  Each extent applied, and the one a failed call stopped at, is
  * traced (xen_gpumem:gpumem_hv_extent).  A hypervisor that claims more
- * progress than it was asked for, or success without full progress, is
- * answered with -EIO.
+ * progress than it was asked for, or success without full progress, or
+ * failure after full progress, is a fatal breach (gpumem_hv_misreported());
+ * should that return (tests only), the call is answered with -EIO.
  *
  * Return: 0 with *@done == @nr, or the first error with *@done < @nr the
  * index of the extent that failed; extents before it have been applied.
@@ -82,9 +111,7 @@ int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		rc = hv->ops->batch(hv, domid, op, ext + pos, n, &call_done);
 		/* Success means all done; failure, the index of the failed one. */
 		if (rc ? call_done >= n : call_done != n) {
-			pr_err_ratelimited("hypervisor reported %u of %u extents done (rc %d) for %s on d%u\n",
-					   call_done, n, rc, gpumem_hv_op_name(op),
-					   domid);
+			gpumem_hv_misreported(domid, op, call_done, n, rc);
 			call_done = min(call_done, n - 1);
 			rc = -EIO;
 		}
@@ -147,3 +174,59 @@ int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
 	return rc == -ESRCH ? rc : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_revoke);
+
+/**
+ * gpumem_hv_revoke_batch_flush() - issue the extents built in a batch
+ * @b: the batch.
+ * @n: extents at @b->ext.
+ *
+ * Nothing is issued once the frontend is gone.
+ */
+void gpumem_hv_revoke_batch_flush(struct gpumem_revoke_batch *b,
+				  unsigned int n)
+{
+	b->extents += n;
+	if (!b->gone &&
+	    gpumem_hv_revoke(b->hv, b->domid, b->ext, n, b->max_extents) ==
+	    -ESRCH)
+		b->gone = true;
+}
+
+/**
+ * gpumem_hv_revoke_bitmap() - revoke the GFNs whose bits are set
+ * @b: where the extents go; its counters are advanced.
+ * @mapped: bit i set: GFN @gfn + i holds a lent entry.
+ * @gfn: the GFN of bit 0.
+ * @first: first bit.
+ * @nr: number of bits.
+ *
+ * One extent per run of set bits, cut at @b->max_extent_frames, issued
+ * whenever @b->cap are built and at the end.  Once the frontend is found
+ * gone (@b->gone) nothing more is issued, but the runs are still counted.
+ * Neither sleeps nor allocates; the bits are left to the caller.
+ */
+void gpumem_hv_revoke_bitmap(struct gpumem_revoke_batch *b,
+			     const unsigned long *mapped, u64 gfn, u64 first,
+			     u64 nr)
+{
+	unsigned long s = first, e, pos, len;
+	unsigned int n = 0;
+
+	for_each_set_bitrange_from(s, e, mapped, first + nr) {
+		for (pos = s; pos < e; pos += len) {
+			len = min_t(unsigned long, e - pos,
+				    b->max_extent_frames);
+			b->ext[n++] = (struct xen_dm_op_gpumem_extent){
+				.gfn = gfn + pos, .nr_frames = len,
+			};
+			b->pages += len;
+			if (n == b->cap) {
+				gpumem_hv_revoke_batch_flush(b, n);
+				n = 0;
+			}
+		}
+	}
+	if (n)
+		gpumem_hv_revoke_batch_flush(b, n);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_revoke_bitmap);

@@ -13,6 +13,7 @@
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
@@ -24,6 +25,8 @@
 #include <linux/string.h>
 
 #include <xen/xen.h>
+
+#include <kunit/visibility.h>
 
 #include <uapi/xen/gpumem.h>
 
@@ -108,6 +111,24 @@ static const struct file_operations gpumem_fops = {
 	/* Every uAPI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl = compat_ptr_ioctl,
 };
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gpumem_ctx_file_create() - a file of the device's for a context (tests)
+ * @ctx: the context; the file's release destroys it.
+ *
+ * The device's own file operations (mmap, release) on an anonymous inode,
+ * which every such file shares, as every open of /dev/xen/gpumem shares
+ * the device's inode and so its address_space.
+ *
+ * Return: the file or an ERR_PTR().
+ */
+struct file *gpumem_ctx_file_create(struct gpumem_ctx *ctx)
+{
+	return anon_inode_getfile("[xen-gpumem]", &gpumem_fops, ctx, O_RDWR);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_file_create);
+#endif
 
 static struct miscdevice gpumem_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,

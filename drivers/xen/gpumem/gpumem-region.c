@@ -61,19 +61,18 @@ static bool gpumem_event_needs_revoke(const struct gpumem_region *r,
 	}
 }
 
-/*
- * Once the frontend is gone its domid may name another domain: its GFNs are
- * forgotten, never revoked there.
- */
-static void gpumem_region_revoke_flush(struct gpumem_ctx *ctx,
-				       struct xen_dm_op_gpumem_extent *ext,
-				       unsigned int n)
+/* Revokes of @ctx's frontend, from the context's preallocated extents. */
+static struct gpumem_revoke_batch gpumem_region_revoke_batch(struct gpumem_ctx *ctx)
 {
 	lockdep_assert_held(&ctx->notifier_lock);
-	if (!ctx->frontend_gone &&
-	    gpumem_hv_revoke(ctx->gdev->hv, ctx->domid, ext, n,
-			     ctx->max_extents) == -ESRCH)
-		WRITE_ONCE(ctx->frontend_gone, true);
+	return (struct gpumem_revoke_batch){
+		.hv = ctx->gdev->hv, .domid = ctx->domid,
+		.ext = ctx->revoke_ext, .cap = ctx->gdev->limits.max_extents,
+		.max_extents = ctx->max_extents,
+		.max_extent_frames = ctx->max_extent_frames,
+		/* Its domid may name another domain now: never revoke there. */
+		.gone = ctx->frontend_gone,
+	};
 }
 
 /**
@@ -90,35 +89,16 @@ void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
 				 int event)
 {
 	struct gpumem_ctx *ctx = r->ctx;
-	unsigned int cap = ctx->gdev->limits.max_extents, n = 0, total = 0;
-	struct xen_dm_op_gpumem_extent *ext = ctx->revoke_ext;
-	unsigned long b = first, e, pos, len;
-	u64 pages = 0;
+	struct gpumem_revoke_batch b = gpumem_region_revoke_batch(ctx);
 
-	lockdep_assert_held(&ctx->notifier_lock);
-	for_each_set_bitrange_from(b, e, r->mapped, first + nr) {
-		for (pos = b; pos < e; pos += len) {
-			len = min_t(unsigned long, e - pos,
-				    ctx->max_extent_frames);
-			ext[n++] = (struct xen_dm_op_gpumem_extent){
-				.gfn = r->gfns.start + pos, .nr_frames = len,
-			};
-			pages += len;
-			if (n == cap) {
-				gpumem_region_revoke_flush(ctx, ext, n);
-				total += n;
-				n = 0;
-			}
-		}
-	}
-	if (n)
-		gpumem_region_revoke_flush(ctx, ext, n);
-	total += n;
-	if (!total)
+	gpumem_hv_revoke_bitmap(&b, r->mapped, r->gfns.start, first, nr);
+	if (b.gone)
+		WRITE_ONCE(ctx->frontend_gone, true);
+	if (!b.extents)
 		return;
 	bitmap_clear(r->mapped, first, nr);
-	trace_gpumem_revoke(ctx->domid, r->gfns.start + first, pages, total,
-			    event);
+	trace_gpumem_revoke(ctx->domid, r->gfns.start + first, b.pages,
+			    b.extents, event);
 }
 
 static bool gpumem_region_invalidate(struct mmu_interval_notifier *mn,
@@ -232,12 +212,17 @@ int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 	if (rc == -ESRCH) {
 		WRITE_ONCE(ctx->frontend_gone, true);
 	} else if (rc) {
+		struct gpumem_revoke_batch b = gpumem_region_revoke_batch(ctx);
+
 		/* Take back what this call mapped; earlier mappings stay. */
 		for (i = 0; i < done; i++) {
 			ext[i].frame = 0;
 			ext[i].flags = 0;
 		}
-		gpumem_region_revoke_flush(ctx, ext, done);
+		b.ext = ext;
+		gpumem_hv_revoke_batch_flush(&b, done);
+		if (b.gone)
+			WRITE_ONCE(ctx->frontend_gone, true);
 	} else {
 		for (i = 0; i < nr_ext; i++)
 			bitmap_set(r->mapped, ext[i].gfn - r->gfns.start,

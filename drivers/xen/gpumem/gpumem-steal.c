@@ -34,7 +34,13 @@
  * go back yet: it becomes an orphan, owned by the module (which then stays
  * loaded) and retried from a delayed work until it can.  Pages whose
  * frontend no longer exists (-ESRCH, and only that) are scrubbed and handed
- * to the hypervisor instead (slots_release), and their slots freed.
+ * to the hypervisor instead (slots_release), and their slots freed.  A
+ * frontend can refuse its pages for ever (it fills its memory limit, or
+ * populates a GFN it had revoked): after GPUMEM_ORPHAN_MAX_REFUSALS
+ * refusals by the hypervisor the pages are forfeit: revoked from the
+ * frontend, scrubbed and handed to the hypervisor like a dead frontend's.
+ * A dom0 holder (-EBUSY before the hypercall) is waited for, however long:
+ * those pages cannot be freed while dom0 uses them.
  *
  * Locks: ctx->lock around a steal's changes (STEAL, RETURN, populate); the
  * steal table's xa_lock (a spinlock) for @live, @ctx and the fault lookup; a
@@ -86,6 +92,10 @@
  * @nr_returned: pages [0, @nr_returned) are no longer the backend's.
  * @frontend_gone: the hypervisor answered -ESRCH for @domid (kept for an
  *                 orphan, which has no context to carry it).
+ * @refusals: RETURN hypercalls the hypervisor refused.
+ * @mapped: bit i set: the frontend's GFN @gfn + i holds the lent entry of
+ *          page i.  The region's bitmap (ctx->notifier_lock) while there
+ *          is a region; the orphan's own afterwards.
  * @slots: landing slots, in PFN order.
  * @pages: the page dom0 reaches behind each slot.
  * @orphan: in gpumem_orphans.
@@ -106,6 +116,8 @@ struct gpumem_stolen {
 	u64 nr_stolen;
 	u64 nr_returned;
 	bool frontend_gone;
+	unsigned int refusals;
+	unsigned long *mapped;
 	struct page **slots;
 	struct page **pages;
 	struct list_head orphan;
@@ -179,14 +191,15 @@ static int gpumem_steal_call(struct gpumem_stolen *s, unsigned int op,
 	return rc;
 }
 
-/* Pages up to @pos have been returned: the region no longer maps them. */
+/* Pages up to @pos have been returned: the frontend maps none as lent. */
 static void gpumem_steal_returned(struct gpumem_stolen *s, u64 pos)
 {
-	if (s->region && pos > s->nr_returned) {
-		mutex_lock(&s->ctx->notifier_lock);
-		bitmap_clear(s->region->mapped, s->nr_returned,
-			     pos - s->nr_returned);
-		mutex_unlock(&s->ctx->notifier_lock);
+	if (pos > s->nr_returned) {
+		if (s->region)
+			mutex_lock(&s->ctx->notifier_lock);
+		bitmap_clear(s->mapped, s->nr_returned, pos - s->nr_returned);
+		if (s->region)
+			mutex_unlock(&s->ctx->notifier_lock);
 	}
 	s->nr_returned = pos;
 }
@@ -249,6 +262,13 @@ static int gpumem_steal_give_back(struct gpumem_stolen *s)
 
 	if (ctx)
 		lockdep_assert_held(&ctx->lock);
+	/*
+	 * Nothing held (a STEAL refused at its first page): nothing to zap.
+	 * unmap_mapping_range() would take a length of 0 for "to the end of
+	 * the file" and zap every later steal of every context.
+	 */
+	if (s->nr_returned == s->nr_stolen)
+		return 0;
 	gpumem_steal_set_live(s, false);
 	mapping = ctx ? READ_ONCE(ctx->mapping) : NULL;
 	if (mapping)
@@ -267,6 +287,8 @@ static int gpumem_steal_give_back(struct gpumem_stolen *s)
 		gpumem_steal_call(s, XEN_DMOP_gpumem_return, s->nr_returned,
 				  s->nr_stolen, ext, &pos);
 	kvfree(ext);
+	if (rc && rc != -ESRCH)
+		s->refusals++;
 	gpumem_steal_returned(s, pos);
 	/*
 	 * The frontend is destroyed: its pages are the backend's for good.
@@ -285,11 +307,41 @@ out:
 	return rc;
 }
 
+/*
+ * The frontend has refused its pages too often: take them.  Its lent
+ * entries of them are revoked (the bitmap is exact: only the backend
+ * changes lent entries, and an orphan's region is gone), then the pages
+ * go to the hypervisor as a dead frontend's do.
+ */
+static int gpumem_steal_forfeit(struct gpumem_stolen *s)
+{
+	struct gpumem_revoke_batch b = {
+		.hv = s->hv, .domid = s->domid, .cap = GPUMEM_STEAL_CHUNK,
+		.max_extents = s->max_extents,
+		.max_extent_frames = s->max_extent_frames,
+		.gone = s->frontend_gone,
+	};
+	u64 nr = s->nr_stolen - s->nr_returned;
+
+	b.ext = kvmalloc_array(b.cap, sizeof(*b.ext), GFP_KERNEL);
+	if (!b.ext)
+		return -ENOMEM;
+	gpumem_hv_revoke_bitmap(&b, s->mapped, s->gfn, s->nr_returned, nr);
+	kvfree(b.ext);
+	bitmap_clear(s->mapped, s->nr_returned, nr);
+	s->frontend_gone |= b.gone;
+	pr_warn("d%u: refused %u times to take back %llu stolen pages at gfn %#llx: revoked, and handed to the hypervisor\n",
+		s->domid, s->refusals, nr, s->gfn + s->nr_returned);
+	return gpumem_steal_release_pages(s);
+}
+
 /* Free a steal that holds no page any more. */
 static void gpumem_steal_free(struct gpumem_stolen *s)
 {
 	s->hv->ops->slots_free(s->hv, s->nr_pages, s->slots);
 	xa_erase(&gpumem_steals, s->id);
+	if (!s->region)
+		kvfree(s->mapped);
 	kvfree(s->pages);
 	kvfree(s->slots);
 	kfree(s);
@@ -350,6 +402,8 @@ err:
 
 static void gpumem_steal_orphan(struct gpumem_stolen *s, int rc)
 {
+	/* The bitmap outlives the region, which is being freed. */
+	s->region->mapped = NULL;
 	pr_warn("d%u: %llu stolen pages at gfn %#llx cannot be given back yet (%d); retrying until they can\n",
 		s->domid, s->nr_stolen - s->nr_returned, s->gfn + s->nr_returned,
 		rc);
@@ -359,6 +413,7 @@ static void gpumem_steal_orphan(struct gpumem_stolen *s, int rc)
 	s->ctx = NULL;
 	xa_unlock(&gpumem_steals);
 	s->region = NULL;
+	s->refusals = 0;
 	__module_get(THIS_MODULE);
 	mutex_lock(&gpumem_orphans_lock);
 	list_add_tail(&s->orphan, &gpumem_orphans);
@@ -410,6 +465,7 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	}
 	r->steal = s;
 	s->region = r;
+	s->mapped = r->mapped;
 
 	mutex_lock(&ctx->lock);
 	rc = gpumem_region_link_locked(r);
@@ -423,10 +479,11 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	s->nr_stolen = pos;
 	for (i = 0; i < pos; i++)
 		s->pages[i] = hv->ops->slot_page(hv, s->slots[i]);
+	/* The frontend maps what was stolen, as lent entries. */
+	mutex_lock(&ctx->notifier_lock);
+	bitmap_set(r->mapped, 0, pos);
+	mutex_unlock(&ctx->notifier_lock);
 	if (!rc) {
-		mutex_lock(&ctx->notifier_lock);
-		bitmap_set(r->mapped, 0, nr_pages);
-		mutex_unlock(&ctx->notifier_lock);
 		/* Into the reserved entry: no allocation. */
 		xa_lock(&gpumem_steals);
 		__xa_store(&gpumem_steals, s->id, s, GFP_ATOMIC);
@@ -439,7 +496,6 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	if (r->id)
 		gpumem_region_unlink_locked(ctx, r);
 	/* All or nothing: what was stolen goes back. */
-	s->region = NULL;
 	gpumem_steal_dispose(s);
 	mutex_unlock(&ctx->lock);
 	gpumem_region_free_raw(r);
@@ -538,7 +594,6 @@ void gpumem_steal_release(struct gpumem_region *r)
 	struct gpumem_ctx *ctx = r->ctx;
 
 	mutex_lock(&ctx->lock);
-	r->steal->region = NULL;
 	gpumem_steal_dispose(r->steal);
 	mutex_unlock(&ctx->lock);
 }
@@ -550,6 +605,9 @@ static vm_fault_t gpumem_steal_fault(struct vm_fault *vmf)
 	struct gpumem_stolen *s;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
+	/* A copy that fork() made after MADV_DOFORK: not the VMM's. */
+	if (vmf->vma->vm_private_data != vmf->vma->vm_mm)
+		return VM_FAULT_SIGBUS;
 	xa_lock(&gpumem_steals);
 	s = xa_load(&gpumem_steals, vmf->pgoff >> GPUMEM_STEAL_SHIFT);
 	if (s && s->ctx == ctx && s->live && idx >= s->nr_returned &&
@@ -589,8 +647,15 @@ int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 	if (!ok)
 		return -EINVAL;
 	WRITE_ONCE(ctx->mapping, vma->vm_file->f_mapping);
-	/* Not inherited, not grown, not dumped: the pages are the guest's. */
+	/*
+	 * Not inherited, not grown, not dumped: the pages are the guest's.
+	 * MADV_DOFORK can clear VM_DONTCOPY, so the mapping also remembers
+	 * the address space it was made in, and the fault handler serves no
+	 * other: a child's copy has no PTEs (a shared file mapping's are not
+	 * copied by fork) and every access to it raises SIGBUS.
+	 */
 	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_private_data = vma->vm_mm;
 	vma->vm_ops = &gpumem_steal_vm_ops;
 	return 0;
 }
@@ -603,7 +668,11 @@ static unsigned int gpumem_orphans_run(void)
 
 	mutex_lock(&gpumem_orphans_lock);
 	list_for_each_entry_safe(s, tmp, &gpumem_orphans, orphan) {
-		if (gpumem_steal_give_back(s)) {
+		int rc = gpumem_steal_give_back(s);
+
+		if (rc && s->refusals >= GPUMEM_ORPHAN_MAX_REFUSALS)
+			rc = gpumem_steal_forfeit(s);
+		if (rc) {
 			left++;
 			continue;
 		}
@@ -653,6 +722,20 @@ unsigned int gpumem_steal_orphans_retry(void)
 	return gpumem_orphans_run();
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_steal_orphans_retry);
+
+/**
+ * gpumem_steal_set_next_id() - the id the next steal is given (tests)
+ * @id: 1 .. the largest steal id.
+ *
+ * Lets a test place steals at chosen mmap offsets.
+ */
+void gpumem_steal_set_next_id(u32 id)
+{
+	xa_lock(&gpumem_steals);
+	gpumem_steal_next_id = id;
+	xa_unlock(&gpumem_steals);
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_steal_set_next_id);
 #endif
 
 /**

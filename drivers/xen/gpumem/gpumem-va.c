@@ -12,6 +12,7 @@
  */
 
 #include <linux/hmm.h>
+#include <linux/memremap.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 
@@ -35,14 +36,55 @@ static u32 gpumem_pgprot_cache(pgprot_t prot)
 }
 
 /**
- * gpumem_pfn_is_ram() - whether a backend frame is RAM or MMIO
- * @pfn: the frame.
+ * gpumem_pfn_kind() - what a backend frame is, for lending it
+ * @pfn: a frame of the backend's physmap, as its page tables or a DMA
+ *       mapping name it.
  *
- * Return: true for any online page of the backend's memory map.
+ * RAM is any online page of the backend's memory map: lent by GFN, which
+ * the hypervisor translates through the backend's p2m.  A frame without a
+ * memmap is MMIO (a PCI BAR), which a PVH dom0 maps 1:1, so that the GFN is
+ * the MFN the hypervisor checks against the backend's iomem permissions;
+ * so is a BAR page with a memmap for peer-to-peer DMA.  Any other page with
+ * a memmap but not online (ZONE_DEVICE: grant or foreign mappings and
+ * unpopulated ranges; offline memory) is no memory of the backend's own:
+ * its GFN is no MFN, and lending it is refused.
+ *
+ * Return: GPUMEM_PFN_RAM, GPUMEM_PFN_MMIO or GPUMEM_PFN_FOREIGN.
  */
-bool gpumem_pfn_is_ram(unsigned long pfn)
+enum gpumem_pfn_kind gpumem_pfn_kind(unsigned long pfn)
 {
-	return pfn_to_online_page(pfn);
+	if (pfn_to_online_page(pfn))
+		return GPUMEM_PFN_RAM;
+	if (!pfn_valid(pfn) || is_pci_p2pdma_page(pfn_to_page(pfn)))
+		return GPUMEM_PFN_MMIO;
+	return GPUMEM_PFN_FOREIGN;
+}
+
+/**
+ * gpumem_frame_set() - what backs one page, from its frame
+ * @out: the page's entry.
+ * @pfn: the frame.
+ * @mmio_cache: XEN_GPUMEM_EXT_CACHE() for the frame if it is MMIO; RAM is
+ *              always lent write-back.
+ *
+ * Return: 0, or -EXDEV for a frame that is not the backend's own memory
+ * (gpumem_pfn_kind()).
+ */
+int gpumem_frame_set(struct gpumem_frame *out, unsigned long pfn,
+		     u32 mmio_cache)
+{
+	switch (gpumem_pfn_kind(pfn)) {
+	case GPUMEM_PFN_RAM:
+		out->flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+		break;
+	case GPUMEM_PFN_MMIO:
+		out->flags = XEN_GPUMEM_EXT_MMIO | mmio_cache;
+		break;
+	default:
+		return -EXDEV;
+	}
+	out->frame = pfn;
+	return 0;
 }
 
 static int gpumem_va_pfnmap(struct mm_struct *mm, struct vm_area_struct *vma,
@@ -75,13 +117,13 @@ static int gpumem_va_pfnmap(struct mm_struct *mm, struct vm_area_struct *vma,
 					      &unlocked);
 			return rc ? rc : -EAGAIN;
 		}
-		out->frame = args.pfn;
 		/* A PMD/PUD leaf keeps PAT at the large-page bit position. */
-		out->flags = gpumem_pgprot_cache(args.ptep ? args.pgprot :
-						 pgprot_large_2_4k(args.pgprot));
-		if (!gpumem_pfn_is_ram(args.pfn))
-			out->flags |= XEN_GPUMEM_EXT_MMIO;
+		rc = gpumem_frame_set(out, args.pfn,
+				      gpumem_pgprot_cache(args.ptep ? args.pgprot :
+							  pgprot_large_2_4k(args.pgprot)));
 		follow_pfnmap_end(&args);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -106,8 +148,11 @@ static int gpumem_va_hmm(struct gpumem_region *r, unsigned long seq,
 	if (rc)
 		return rc == -EPERM ? -EACCES : rc;
 	for (i = 0; i < n; i++) {
-		out[i].frame = page_to_pfn(hmm_pfn_to_page(pfns[i]));
-		out[i].flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+		rc = gpumem_frame_set(&out[i],
+				      page_to_pfn(hmm_pfn_to_page(pfns[i])),
+				      XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_UC));
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -127,7 +172,8 @@ static int gpumem_va_hmm(struct gpumem_region *r, unsigned long seq,
  *
  * Return: 0; -EBUSY or -EAGAIN when an invalidation or a dropped mmap_lock
  * requires starting over from mmu_interval_read_begin(); -EFAULT for an
- * unmapped address; -EACCES when the range is not writable enough; or
+ * unmapped address; -EACCES when the range is not writable enough; -EXDEV
+ * for a page that is not the backend's own memory (gpumem_pfn_kind()); or
  * another error from the fault path.
  */
 int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,

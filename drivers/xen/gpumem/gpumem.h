@@ -229,6 +229,11 @@ struct gpumem_frame {
 	u32 flags;
 };
 
+/* gpumem-main.c */
+#if IS_ENABLED(CONFIG_KUNIT)
+struct file *gpumem_ctx_file_create(struct gpumem_ctx *ctx);
+#endif
+
 /* gpumem-ctx.c */
 struct gpumem_ctx *gpumem_ctx_create(struct gpumem_dev *gdev);
 void gpumem_ctx_destroy(struct gpumem_ctx *ctx);
@@ -276,6 +281,8 @@ int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 void gpumem_dmabuf_release(struct gpumem_region *r);
 
 /* gpumem-steal.c */
+/* Refusals by the hypervisor after which an orphan's pages are forfeit. */
+#define GPUMEM_ORPHAN_MAX_REFUSALS	60
 int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset);
 int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset);
 int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
@@ -287,13 +294,54 @@ void gpumem_steal_exit(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 unsigned int gpumem_steal_orphans(void);
 unsigned int gpumem_steal_orphans_retry(void);
+void gpumem_steal_set_next_id(u32 id);
 #endif
 
+/**
+ * enum gpumem_pfn_kind - what a backend frame is (gpumem_pfn_kind())
+ * @GPUMEM_PFN_RAM: the backend's own RAM, lent by GFN.
+ * @GPUMEM_PFN_MMIO: MMIO, lent by MFN (the same number in a PVH dom0).
+ * @GPUMEM_PFN_FOREIGN: neither (a grant or foreign mapping, an unpopulated
+ *                      or offline range): never lent.
+ */
+enum gpumem_pfn_kind {
+	GPUMEM_PFN_RAM,
+	GPUMEM_PFN_MMIO,
+	GPUMEM_PFN_FOREIGN,
+};
+
 /* gpumem-va.c */
-bool gpumem_pfn_is_ram(unsigned long pfn);
+enum gpumem_pfn_kind gpumem_pfn_kind(unsigned long pfn);
+int gpumem_frame_set(struct gpumem_frame *out, unsigned long pfn,
+		     u32 mmio_cache);
 int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
 		      unsigned long seq, u64 first, u64 nr,
 		      struct gpumem_frame *frames, unsigned long *scratch);
+
+/**
+ * struct gpumem_revoke_batch - revokes built from runs of a bitmap
+ * @hv: the hypervisor backend.
+ * @domid: the frontend.
+ * @ext: room for @cap extents (preallocated: revokes never allocate).
+ * @cap: extents built before they are issued.
+ * @max_extents: extents per hypercall.
+ * @max_extent_frames: frames per extent.
+ * @gone: in: the frontend is known to be gone, so nothing is issued; out:
+ *        a revoke answered -ESRCH.
+ * @extents: out: extents built.
+ * @pages: out: pages in them.
+ */
+struct gpumem_revoke_batch {
+	struct gpumem_hv *hv;
+	domid_t domid;
+	struct xen_dm_op_gpumem_extent *ext;
+	unsigned int cap;
+	unsigned int max_extents;
+	unsigned int max_extent_frames;
+	bool gone;
+	unsigned int extents;
+	u64 pages;
+};
 
 /* gpumem-hv.c */
 const char *gpumem_hv_op_name(unsigned int op);
@@ -305,6 +353,13 @@ int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
 		     unsigned int max_extents);
 void gpumem_revoke_refused(domid_t domid,
 			   const struct xen_dm_op_gpumem_extent *ext, int rc);
+void gpumem_hv_misreported(domid_t domid, unsigned int op, unsigned int done,
+			   unsigned int nr, int rc);
+void gpumem_hv_revoke_batch_flush(struct gpumem_revoke_batch *b,
+				  unsigned int n);
+void gpumem_hv_revoke_bitmap(struct gpumem_revoke_batch *b,
+			     const unsigned long *mapped, u64 gfn, u64 first,
+			     u64 nr);
 
 /* gpumem-hv-xen.c */
 extern struct gpumem_hv gpumem_hv_xen;

@@ -24,6 +24,7 @@
 
 #include <linux/bits.h>
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/memory_hotplug.h>
@@ -89,7 +90,25 @@ struct hvsim {
 	u64 faults;
 	struct dentry *debugfs;
 	u16 mem_domid;			/* the frontend debugfs "mem" shows */
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr fail;		/* hypercalls that fail (tests) */
+#endif
 };
+
+/*
+ * Fault injection: a hypercall that fails with -ENOMEM before it looks at
+ * anything, as Xen's does when it cannot allocate.  Only a task's fail-nth
+ * counter triggers it (probability 0), so the KUnit suites can make each
+ * hypercall of an operation fail in turn, as they do each allocation.
+ */
+static bool hvsim_should_fail(struct hvsim *sim)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return should_fail(&sim->fail, 1);
+#else
+	return false;
+#endif
+}
 
 static struct hvsim_domain *hvsim_dom(struct hvsim *sim, domid_t domid)
 {
@@ -456,6 +475,8 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 	*done = 0;
 	if (op <= XEN_DMOP_gpumem_query || op > XEN_DMOP_gpumem_last)
 		return -EOPNOTSUPP;
+	if (hvsim_should_fail(sim))
+		return -ENOMEM;
 	st = &sim->stats[op - XEN_DMOP_gpumem_first];
 
 	spin_lock(&sim->lock);
@@ -543,6 +564,8 @@ static int hvsim_hv_slots_alloc(struct gpumem_hv *hv, unsigned int nr,
 	unsigned int i;
 	int rc = 0;
 
+	if (hvsim_should_fail(sim))
+		return -ENOMEM;
 	for (i = 0; !rc && i < nr; i++) {
 		slots[i] = alloc_page(GFP_KERNEL);
 		rc = slots[i] ? xa_insert(&sim->slots, page_to_pfn(slots[i]),
@@ -659,6 +682,10 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	sim->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	spin_lock_init(&sim->lock);
 	sim->mem_domid = 1;
+#ifdef CONFIG_FAULT_INJECTION
+	sim->fail = (struct fault_attr)FAULT_ATTR_INITIALIZER;
+	sim->fail.verbose = 0;
+#endif
 	xa_init(&sim->frames);
 	xa_init(&sim->backend_lent);
 	xa_init(&sim->landing);
