@@ -477,9 +477,14 @@ static void check_map_dmabuf(struct kunit *test, long rc, bool injected)
 
 static void dmabuf_fault_injection(struct kunit *test)
 {
+	struct dmabuf_fixture *fx = test->priv;
+	unsigned int sites;
+
 	export(test, &fake_dynamic_ops, false);
-	KUNIT_EXPECT_GT(test, gpumem_test_fail_each(test, step_map_dmabuf,
-						    check_map_dmabuf), 0);
+	sites = gpumem_test_fail_each(test, &fx->env, step_map_dmabuf,
+				      check_map_dmabuf);
+	kunit_info(test, "%u failure sites injected\n", sites);
+	KUNIT_EXPECT_GT(test, sites, 0);
 }
 
 /* drm_gem_prime_export() needs the driver's fops (for their owner). */

@@ -101,6 +101,21 @@ static u64 lent(struct kunit *test)
 	return gpumem_test_entries(test, &fx->env, HVSIM_P2M_LENT);
 }
 
+/*
+ * Lent entries of the current region's GFNs (a REVOKE the fatal-path stub
+ * let through leaves its GFNs lent: the next region goes elsewhere).
+ */
+static u64 region_lent(struct kunit *test)
+{
+	struct fault_fixture *fx = test->priv;
+	u64 gfn, n = 0;
+
+	for (gfn = fx->gfn; gfn < fx->gfn + NPAGES; gfn++)
+		n += gpumem_test_entry(test, &fx->env, gfn).type ==
+		     HVSIM_P2M_LENT;
+	return n;
+}
+
 /* Pages of the frontend's RAM it owns; landing slots given out. */
 static void expect_nothing_stolen(struct kunit *test)
 {
@@ -149,7 +164,7 @@ static void check_map_va(struct kunit *test, long rc, bool injected)
 		KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
 		return;
 	}
-	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
+	KUNIT_EXPECT_EQ(test, region_lent(test), NPAGES);
 	KUNIT_EXPECT_EQ(test, unmap(test, fx->region), 0);
 	KUNIT_EXPECT_EQ(test, lent(test), 0);
 }
@@ -158,7 +173,8 @@ static void fault_map_va(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
 
-	fx->sites = gpumem_test_fail_each(test, step_map_va, check_map_va);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_map_va,
+					  check_map_va);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
@@ -209,7 +225,8 @@ static void fault_populate(struct kunit *test)
 						 NPAGES, fx->gfn,
 						 GPUMEM_MAP_LAZY,
 						 &fx->region), 0);
-	fx->sites = gpumem_test_fail_each(test, step_populate, check_populate);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_populate,
+					  check_populate);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
@@ -231,10 +248,11 @@ static void check_unmap(struct kunit *test, long rc, bool injected)
 		/* The revoke the stub let through is still lent: move on. */
 		KUNIT_EXPECT_TRUE(test, injected);
 		KUNIT_EXPECT_EQ(test, fx->env.refused, 1);
+		KUNIT_EXPECT_GT(test, region_lent(test), 0);
 		fx->env.refused = 0;
 		fx->gfn += NPAGES;
 	} else {
-		KUNIT_EXPECT_EQ(test, lent(test), 0);
+		KUNIT_EXPECT_EQ(test, region_lent(test), 0);
 	}
 	if (!injected)
 		return;
@@ -246,7 +264,8 @@ static void fault_unmap(struct kunit *test)
 	struct fault_fixture *fx = test->priv;
 
 	KUNIT_ASSERT_EQ(test, step_map_va(test), 0);
-	fx->sites = gpumem_test_fail_each(test, step_unmap, check_unmap);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_unmap,
+					  check_unmap);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
@@ -292,7 +311,8 @@ static void fault_steal(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
 
-	fx->sites = gpumem_test_fail_each(test, step_steal, check_steal);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_steal,
+					  check_steal);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
@@ -310,10 +330,18 @@ static void check_return(struct kunit *test, long rc, bool injected)
 
 	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
 	if (rc) {
+		struct hvsim_domain_info be;
+
+		/* Pages given back before the refusal stay given back. */
 		expect_enomem(test, rc);
 		KUNIT_EXPECT_TRUE(test, injected);
-		KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
+		KUNIT_ASSERT_EQ(test, hvsim_domain_info(fx->env.sim,
+							HVSIM_BACKEND_DOMID,
+							&be), 0);
+		KUNIT_EXPECT_GT(test, be.tot_pages, 0);
+		KUNIT_EXPECT_EQ(test, lent(test), be.tot_pages);
 		KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->env.sim), NPAGES);
+		KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 1);
 		KUNIT_EXPECT_EQ(test, steal_return(test, fx->offset), 0);
 	}
 	expect_nothing_stolen(test);
@@ -327,7 +355,8 @@ static void fault_return(struct kunit *test)
 	struct fault_fixture *fx = test->priv;
 
 	KUNIT_ASSERT_EQ(test, step_steal(test), 0);
-	fx->sites = gpumem_test_fail_each(test, step_return, check_return);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_return,
+					  check_return);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
@@ -371,7 +400,7 @@ static void check_close(struct kunit *test, long rc, bool injected)
 		fx->env.refused = 0;
 		fx->gfn += NPAGES;
 	} else {
-		KUNIT_EXPECT_EQ(test, lent(test), 0);
+		KUNIT_EXPECT_EQ(test, region_lent(test), 0);
 	}
 	if (injected)
 		close_setup(test);
@@ -383,7 +412,8 @@ static void fault_close(struct kunit *test)
 
 	gpumem_ctx_destroy(fx->env.ctx);
 	close_setup(test);
-	fx->sites = gpumem_test_fail_each(test, step_close, check_close);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, step_close,
+					  check_close);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 

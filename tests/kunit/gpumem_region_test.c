@@ -1024,6 +1024,37 @@ static void region_extent_building(struct kunit *test)
 	mutex_unlock(&env->ctx->notifier_lock);
 }
 
+/*
+ * The frontend dies and a new domain takes its domid before the context
+ * issues another op: the first munmap's REVOKE names the old domain's
+ * instance, the hypervisor answers -ESRCH, and the new domain (RAM where
+ * the lent GFNs were) is never touched; no refusal reaches the fatal path.
+ * A MAP after the reuse is -ESRCH too.
+ */
+static void region_domid_reused_before_next_op(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr = mapped_range(test, 0);
+	u64 maps;
+
+	kunit_activate_static_stub(test, gpumem_revoke_refused,
+				   region_count_refusal);
+	KUNIT_ASSERT_EQ(test, hvsim_domain_destroy(env->sim, FE), 0);
+	KUNIT_ASSERT_EQ(test, hvsim_domain_create(env->sim, FE, 8192,
+						  GFN0 + NPAGES, 8192), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, NPAGES << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, env->refused, 0);
+	KUNIT_EXPECT_TRUE(test, env->ctx->frontend_gone);
+	KUNIT_EXPECT_EQ(test, gpumem_test_entries(test, env, HVSIM_P2M_RAM),
+			GFN0 + NPAGES);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	maps = stats(test, XEN_DMOP_gpumem_map).frames;
+	KUNIT_EXPECT_EQ(test, map_va(test, user_pages(test, 1, PROT_READ |
+						      PROT_WRITE), 1,
+				     GFN0 + NPAGES, 0, NULL), -ESRCH);
+	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).frames, maps);
+}
+
 static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_map_prefaults),
 	KUNIT_CASE(region_frontend_writes_reach_backend),
@@ -1053,6 +1084,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_race_invalidate_vs_populate),
 	KUNIT_CASE(region_extent_building),
 	KUNIT_CASE(region_foreign_pfnmap_refused),
+	KUNIT_CASE(region_domid_reused_before_next_op),
 	KUNIT_CASE(region_honours_hypervisor_extent_limit),
 	KUNIT_CASE(region_honours_module_extent_limit),
 	KUNIT_CASE(region_frontend_gone_and_domid_reused),

@@ -689,6 +689,8 @@ static int gup_racer_fn(void *data)
 		/* Held by dom0: must still be the backend's, start to end. */
 		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
 		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
+		/* Hold it a while, so that RETURN meets it now and then. */
+		udelay(20);
 		cond_resched();
 		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
 		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
@@ -723,7 +725,7 @@ static void steal_return_races_gup(struct kunit *test)
 	if (IS_ERR(t))
 		mmput(g.mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	for (i = 0; i < 1000 && !READ_ONCE(g.got); i++)
+	for (i = 0; i < 1000 && READ_ONCE(g.got) < 50; i++)
 		msleep(1);
 	for (i = 0; i < 100000; i++) {
 		rc = steal_return(test, offset);

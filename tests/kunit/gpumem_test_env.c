@@ -162,22 +162,28 @@ struct file *gpumem_test_open_in(const char *fstype, const char *path,
 	return f;
 }
 
-/* Write @val to the debugfs file @path. */
-static void gpumem_test_debugfs_write(struct kunit *test, const char *path,
-				      const char *val)
+/*
+ * Write @val to the debugfs file @path.  debugfs attribute files have no
+ * write_iter, so no kernel_write(): the value goes through the user page.
+ */
+static void gpumem_test_debugfs_write(struct kunit *test,
+				      struct gpumem_test_env *env,
+				      const char *path, const char *val)
 {
 	struct file *f = gpumem_test_open_in("debugfs", path, O_WRONLY);
+	size_t len = strlen(val);
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "%s: %ld", path, PTR_ERR(f));
-	KUNIT_EXPECT_EQ(test, kernel_write(f, val, strlen(val), &pos),
-			(ssize_t)strlen(val));
+	KUNIT_ASSERT_EQ(test, copy_to_user(env->arg, val, len), 0);
+	KUNIT_EXPECT_EQ(test, vfs_write(f, env->arg, len, &pos), (ssize_t)len);
 	fput(f);
 }
 
 /**
  * gpumem_test_fail_each() - make each failure site of a step fail, in turn
  * @test: the test.
+ * @env: the environment, whose user page carries debugfs writes.
  * @step: the step (an ioctl or another call into the module): its result.
  * @check: after each run, with @step's result and whether a failure was
  *         injected; it asserts the outcome and undoes a success.
@@ -192,6 +198,7 @@ static void gpumem_test_debugfs_write(struct kunit *test, const char *path,
  * Return: the number of sites injected.
  */
 unsigned int gpumem_test_fail_each(struct kunit *test,
+				   struct gpumem_test_env *env,
 				   long (*step)(struct kunit *test),
 				   void (*check)(struct kunit *test, long rc,
 						 bool injected))
@@ -201,8 +208,8 @@ unsigned int gpumem_test_fail_each(struct kunit *test,
 	bool injected;
 	long rc;
 
-	gpumem_test_debugfs_write(test, "failslab/ignore-gfp-wait", "N");
-	gpumem_test_debugfs_write(test, "failslab/verbose", "0");
+	gpumem_test_debugfs_write(test, env, "failslab/ignore-gfp-wait", "N");
+	gpumem_test_debugfs_write(test, env, "failslab/verbose", "0");
 	for (n = 1; n <= 100000; n++) {
 		WRITE_ONCE(current->fail_nth, n);
 		rc = step(test);
@@ -212,7 +219,7 @@ unsigned int gpumem_test_fail_each(struct kunit *test,
 		if (!injected)
 			break;
 	}
-	gpumem_test_debugfs_write(test, "failslab/ignore-gfp-wait", "Y");
+	gpumem_test_debugfs_write(test, env, "failslab/ignore-gfp-wait", "Y");
 	KUNIT_EXPECT_LE(test, n, 100000);
 	return n - 1;
 #else

@@ -41,6 +41,7 @@ long gpumem_test_file_ioctl(struct kunit *test, struct gpumem_test_env *env,
 struct file *gpumem_test_open_in(const char *fstype, const char *path,
 				 int flags);
 unsigned int gpumem_test_fail_each(struct kunit *test,
+				   struct gpumem_test_env *env,
 				   long (*step)(struct kunit *test),
 				   void (*check)(struct kunit *test, long rc,
 						 bool injected));

@@ -20,6 +20,7 @@
 #include "../gpumem.h"
 
 #define FAKE_CALLS	8
+#define INSTANCE	0x1234567890ull
 #define FE		5
 
 struct fake_call {
@@ -185,18 +186,19 @@ static void xen_batch_marshalling(struct kunit *test)
 	struct fake_xen *fx = test->priv;
 	struct xen_dm_op_gpumem_extent e[3] = {};
 	struct xen_dm_op_gpumem expect = {
-		.op = *op, .u.batch = { .nr = 3 },
+		.op = *op, .u.batch = { .nr = 3, .instance = INSTANCE },
 	};
 	unsigned int done;
 
 	fx->done[0] = 3;
-	KUNIT_EXPECT_EQ(test, xen()->ops->batch(xen(), FE, *op, e, 3, &done), 0);
+	KUNIT_EXPECT_EQ(test, xen()->ops->batch(xen(), FE, INSTANCE, *op, e, 3,
+						 &done), 0);
 	KUNIT_EXPECT_EQ(test, done, 3);
 	KUNIT_ASSERT_EQ(test, fx->nr_calls, 1);
 	KUNIT_EXPECT_EQ(test, fx->calls[0].domid, FE);
 	KUNIT_EXPECT_EQ(test, fx->calls[0].nr_bufs, 2);
 	KUNIT_EXPECT_EQ(test, fx->calls[0].size0, sizeof(expect));
-	/* op, pad 0, nr 3, done 0 on entry, flags 0, pad 0. */
+	/* op, pad 0, nr 3, done 0 on entry, flags 0, pad 0, the instance. */
 	KUNIT_EXPECT_MEMEQ(test, fx->calls[0].buf0, &expect, sizeof(expect));
 	/* The extents are passed in place, not copied. */
 	KUNIT_EXPECT_PTR_EQ(test, fx->calls[0].h1, (void *)e);
@@ -211,7 +213,7 @@ static void xen_batch_error_progress(struct kunit *test)
 
 	fx->rc[0] = -EEXIST;
 	fx->done[0] = 1;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map, e,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, INSTANCE, XEN_DMOP_gpumem_map, e,
 					      3, 128, &done), -EEXIST);
 	KUNIT_EXPECT_EQ(test, done, 1);
 	KUNIT_EXPECT_EQ(test, fx->nr_calls, 1);
@@ -243,7 +245,7 @@ static void xen_batch_misreported_progress(struct kunit *test)
 		fx->nr_calls = 0;
 		fx->rc[0] = lies[i].rc;
 		fx->done[0] = lies[i].done;
-		KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE,
+		KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, INSTANCE,
 						      XEN_DMOP_gpumem_map, e,
 						      3, 128, &done), -EIO);
 		KUNIT_EXPECT_EQ(test, fx->misreported, i + 1);
@@ -256,12 +258,12 @@ static void xen_batch_misreported_progress(struct kunit *test)
 	fx->nr_calls = 0;
 	fx->rc[0] = 0;
 	fx->done[0] = 3;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, INSTANCE, XEN_DMOP_gpumem_map,
 					      e, 3, 128, &done), 0);
 	fx->nr_calls = 0;
 	fx->rc[0] = -EEXIST;
 	fx->done[0] = 1;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, XEN_DMOP_gpumem_map,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(xen(), FE, INSTANCE, XEN_DMOP_gpumem_map,
 					      e, 3, 128, &done), -EEXIST);
 	KUNIT_EXPECT_EQ(test, done, 1);
 	KUNIT_EXPECT_EQ(test, fx->misreported, ARRAY_SIZE(lies));
@@ -276,7 +278,7 @@ static void xen_revoke_in_chunks(struct kunit *test)
 	fx->done[0] = 3;
 	fx->done[1] = 3;
 	fx->done[2] = 1;
-	gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 3);
+	gpumem_hv_revoke(xen(), FE, INSTANCE, e, ARRAY_SIZE(e), 3);
 	KUNIT_ASSERT_EQ(test, fx->nr_calls, 3);
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_EQ(test, op0(fx, i)->op, XEN_DMOP_gpumem_revoke);
@@ -297,7 +299,7 @@ static void xen_revoke_refusal_is_fatal(struct kunit *test)
 	fx->done[0] = 3;
 	fx->rc[1] = -EPERM;
 	fx->done[1] = 0;
-	gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 3);
+	gpumem_hv_revoke(xen(), FE, INSTANCE, e, ARRAY_SIZE(e), 3);
 	KUNIT_EXPECT_EQ(test, fx->nr_calls, 2);
 	KUNIT_EXPECT_EQ(test, fx->refused, 1);
 	KUNIT_EXPECT_PTR_EQ(test, fx->refused_ext, &e[3]);
@@ -311,7 +313,7 @@ static void xen_revoke_on_destroyed_domain(struct kunit *test)
 
 	/* -ESRCH is the one refusal that is not fatal: it is passed on. */
 	fx->rc[0] = -ESRCH;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, INSTANCE, e, ARRAY_SIZE(e), 16),
 			-ESRCH);
 	KUNIT_EXPECT_EQ(test, fx->nr_calls, 1);
 	KUNIT_EXPECT_EQ(test, fx->refused, 0);
@@ -319,12 +321,12 @@ static void xen_revoke_on_destroyed_domain(struct kunit *test)
 	fx->nr_calls = 0;
 	fx->rc[0] = 0;
 	fx->done[0] = 2;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, INSTANCE, e, ARRAY_SIZE(e), 16),
 			0);
 	fx->nr_calls = 0;
 	fx->rc[0] = -EPERM;
 	fx->done[0] = 1;
-	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, e, ARRAY_SIZE(e), 16),
+	KUNIT_EXPECT_EQ(test, gpumem_hv_revoke(xen(), FE, INSTANCE, e, ARRAY_SIZE(e), 16),
 			0);
 	KUNIT_EXPECT_EQ(test, fx->refused, 1);
 	KUNIT_EXPECT_EQ(test, fx->refused_rc, -EPERM);

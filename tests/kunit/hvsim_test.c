@@ -72,6 +72,15 @@ static struct xen_dm_op_gpumem_extent ext(u64 frame, u64 gfn, u32 nr,
 	};
 }
 
+/* What QUERY reports as @domid's instance now; 0 for no such domain. */
+static u64 inst(struct kunit *test, domid_t domid)
+{
+	struct hv_fixture *fx = test->priv;
+	struct hvsim_domain_info info;
+
+	return hvsim_domain_info(fx->sim, domid, &info) ? 0 : info.instance;
+}
+
 /* One single-extent call; returns the extent's status after checking rc. */
 static int one(struct kunit *test, domid_t domid, unsigned int op, u64 frame,
 	       u64 gfn, u32 nr, u32 flags)
@@ -82,7 +91,8 @@ static int one(struct kunit *test, domid_t domid, unsigned int op, u64 frame,
 	int rc;
 
 	e.status = 12345;
-	rc = fx->hv->ops->batch(fx->hv, domid, op, &e, 1, &done);
+	rc = fx->hv->ops->batch(fx->hv, domid, inst(test, domid), op, &e, 1,
+				&done);
 	KUNIT_EXPECT_EQ(test, done, rc ? 0u : 1u);
 	/*
 	 * A call refused as a whole (op missing, domain gone) leaves the
@@ -238,7 +248,7 @@ static void hv_batch_stops_at_failure(struct kunit *test)
 	unsigned int done;
 
 	e[2].status = 777;
-	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, XEN_DMOP_gpumem_map,
+	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, inst(test, FE), XEN_DMOP_gpumem_map,
 						 e, 3, &done), -EEXIST);
 	KUNIT_EXPECT_EQ(test, done, 1);
 	KUNIT_EXPECT_EQ(test, e[0].status, 0);
@@ -338,7 +348,7 @@ static void hv_map_bad_extent(struct kunit *test)
 	unsigned int done;
 
 	e.pad = b->pad;
-	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, XEN_DMOP_gpumem_map,
+	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, inst(test, FE), XEN_DMOP_gpumem_map,
 						 &e, 1, &done), -EINVAL);
 	KUNIT_EXPECT_EQ(test, e.status, -EINVAL);
 	KUNIT_EXPECT_EQ(test, done, 0);
@@ -666,7 +676,7 @@ static void hv_steal_partial_batch(struct kunit *test)
 	};
 	unsigned int done;
 
-	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE,
+	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, inst(test, FE),
 						 XEN_DMOP_gpumem_steal, e, 2,
 						 &done), -ENOENT);
 	KUNIT_EXPECT_EQ(test, done, 1);
@@ -808,8 +818,9 @@ static void hv_return_to_wrong_domain(struct kunit *test)
 static void hv_domain_death(struct kunit *test)
 {
 	struct hv_fixture *fx = test->priv;
-	u64 stolen = entry(test, FE, 16).frame;
+	u64 stolen = entry(test, FE, 16).frame, old = inst(test, FE);
 	struct hvsim_frame_info fi;
+	unsigned int op;
 
 	KUNIT_ASSERT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, fx->be_pfn,
 				  100, 2, 0), 0);
@@ -832,8 +843,22 @@ static void hv_domain_death(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hvsim_domain_destroy(fx->sim, FE), -ESRCH);
 	/* A new domain reusing the domid cannot claim the old one's page. */
 	KUNIT_ASSERT_EQ(test, hvsim_domain_create(fx->sim, FE, 64, 0, 64), 0);
+	KUNIT_EXPECT_NE(test, inst(test, FE), old);
 	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_return, LANDING, 16,
 				  1, 0), -EPERM);
+	/* Ops naming the old domain's instance never reach the new one. */
+	for (op = XEN_DMOP_gpumem_map; op <= XEN_DMOP_gpumem_return; op++) {
+		struct xen_dm_op_gpumem_extent e = ext(op == XEN_DMOP_gpumem_map ?
+						       fx->be_pfn : 0, 10, 1, 0);
+		unsigned int done = 99;
+
+		e.status = 12345;
+		KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, old, op, &e,
+							 1, &done), -ESRCH);
+		KUNIT_EXPECT_EQ(test, done, 0);
+		KUNIT_EXPECT_EQ(test, e.status, 12345);
+	}
+	KUNIT_EXPECT_EQ(test, entry(test, FE, 10).type, HVSIM_P2M_HOLE);
 }
 
 static void hv_query(struct kunit *test)
@@ -880,13 +905,13 @@ static void hv_too_many_extents(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	for (i = 0; i < nr; i++)
 		e[i] = ext(0, 100 + i, 1, 0);
-	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE,
+	KUNIT_EXPECT_EQ(test, fx->hv->ops->batch(fx->hv, FE, inst(test, FE),
 						 XEN_DMOP_gpumem_revoke, e, nr,
 						 &done), -E2BIG);
 	KUNIT_EXPECT_EQ(test, done, 0);
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).extents, 0);
 	/* Through the seam helper, the same batch is split and succeeds. */
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, XEN_DMOP_gpumem_revoke,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, inst(test, FE), XEN_DMOP_gpumem_revoke,
 					      e, nr, HVSIM_MAX_EXTENTS, &done), 0);
 	KUNIT_EXPECT_EQ(test, done, nr);
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).calls, 3);
@@ -902,7 +927,7 @@ static void hv_batch_chunks_report_global_progress(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(e); i++)
 		e[i] = ext(fx->be_pfn, 100 + i, 1, 0);
 	e[7].gfn = 3;	/* own RAM */
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, XEN_DMOP_gpumem_map,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, inst(test, FE), XEN_DMOP_gpumem_map,
 					      e, ARRAY_SIZE(e), 3, &done),
 			-EEXIST);
 	KUNIT_EXPECT_EQ(test, done, 7);
@@ -910,7 +935,7 @@ static void hv_batch_chunks_report_global_progress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_map).calls, 3);
 	KUNIT_EXPECT_EQ(test, frame(test, fx->be_pfn).lent, 7);
 	expect_fe(test, FE_RAM, 7, FE_RAM);
-	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, XEN_DMOP_gpumem_revoke,
+	KUNIT_EXPECT_EQ(test, gpumem_hv_batch(fx->hv, FE, inst(test, FE), XEN_DMOP_gpumem_revoke,
 					      (struct xen_dm_op_gpumem_extent[]){
 						      ext(0, 100, 7, 0) }, 1, 3,
 					      &done), 0);
@@ -938,7 +963,7 @@ static void hv_refused_revoke_is_fatal(struct kunit *test)
 
 	kunit_activate_static_stub(test, gpumem_revoke_refused,
 				   hv_record_refusal);
-	gpumem_hv_revoke(fx->hv, FE, e, 2, 16);
+	gpumem_hv_revoke(fx->hv, FE, inst(test, FE), e, 2, 16);
 	KUNIT_EXPECT_EQ(test, fx->refused, 1);
 	KUNIT_EXPECT_EQ(test, fx->refused_domid, FE);
 	KUNIT_EXPECT_EQ(test, fx->refused_gfn, 9);
@@ -956,7 +981,7 @@ static void hv_revoke_on_dead_domain_is_quiet(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, fx->be_pfn,
 				  100, 1, 0), 0);
 	KUNIT_ASSERT_EQ(test, hvsim_domain_destroy(fx->sim, FE), 0);
-	gpumem_hv_revoke(fx->hv, FE, &e, 1, 16);
+	gpumem_hv_revoke(fx->hv, FE, inst(test, FE), &e, 1, 16);
 	KUNIT_EXPECT_EQ(test, fx->refused, 0);
 	KUNIT_EXPECT_EQ(test, frame(test, fx->be_pfn).lent, 0);
 }

@@ -171,6 +171,8 @@ static const struct gpumem_errmsg gpumem_err_map[] = {
 	  "a page of the range is not dom0's own memory (grant or foreign mapping, unpopulated range)" },
 	{ EACCES, "the range is not writable and GPUMEM_MAP_RO was not given" },
 	{ EAGAIN, "invalidations kept racing with the map for too long; retry" },
+	{ ESRCH,
+	  "the frontend no longer exists: destroyed, or its domid now names another domain" },
 	GPUMEM_ERR_END
 };
 
@@ -205,6 +207,8 @@ static const struct gpumem_errmsg gpumem_err_populate[] = {
 	{ EINVAL, "flags not 0, or nr_pages 0" },
 	{ EOVERFLOW, "the GFN range overflows" },
 	{ EBUSY, "a steal that RETURN left part-way (frontend's limit)" },
+	{ ESRCH,
+	  "the frontend no longer exists: destroyed, or its domid now names another domain" },
 	GPUMEM_ERR_END
 };
 

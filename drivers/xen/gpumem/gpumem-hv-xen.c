@@ -90,11 +90,13 @@ static int gpumem_xen_query(struct gpumem_hv *hv, domid_t domid,
 }
 
 static int gpumem_xen_batch(struct gpumem_hv *hv, domid_t domid,
-			    unsigned int op,
+			    u64 instance, unsigned int op,
 			    struct xen_dm_op_gpumem_extent *ext,
 			    unsigned int nr, unsigned int *done)
 {
-	struct xen_dm_op_gpumem dop = { .op = op, .u.batch.nr = nr };
+	struct xen_dm_op_gpumem dop = {
+		.op = op, .u.batch.nr = nr, .u.batch.instance = instance,
+	};
 	struct xen_dm_op_buf bufs[2];
 	int rc;
 

@@ -81,6 +81,7 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_misreported);
  * gpumem_hv_batch() - issue a batched op in as many calls as it takes
  * @hv: the hypervisor backend.
  * @domid: the frontend.
+ * @instance: its instance (QUERY's).
  * @op: XEN_DMOP_gpumem_map, _revoke, _steal or _return.
  * @ext: the extents; their status fields are written.
  * @nr: number of extents.
@@ -97,9 +98,10 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_misreported);
  * Return: 0 with *@done == @nr, or the first error with *@done < @nr the
  * index of the extent that failed; extents before it have been applied.
  */
-int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
-		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-		    unsigned int max_extents, unsigned int *done)
+int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
+		    unsigned int op, struct xen_dm_op_gpumem_extent *ext,
+		    unsigned int nr, unsigned int max_extents,
+		    unsigned int *done)
 {
 	unsigned int pos = 0;
 	int rc = 0;
@@ -108,7 +110,8 @@ int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 		unsigned int n = min(nr - pos, max_extents);
 		unsigned int call_done = 0;
 
-		rc = hv->ops->batch(hv, domid, op, ext + pos, n, &call_done);
+		rc = hv->ops->batch(hv, domid, instance, op, ext + pos, n,
+				    &call_done);
 		/* Success means all done; failure, the index of the failed one. */
 		if (rc ? call_done >= n : call_done != n) {
 			gpumem_hv_misreported(domid, op, call_done, n, rc);
@@ -150,25 +153,27 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_revoke_refused);
  * gpumem_hv_revoke() - revoke extents; cannot fail and return
  * @hv: the hypervisor backend.
  * @domid: the frontend.
+ * @instance: its instance (QUERY's).
  * @ext: the extents (frame and flags 0).
  * @nr: number of extents.
  * @max_extents: most extents per call.
  *
  * Safe in an invalidate or move_notify callback: no sleep, no allocation.
- * -ESRCH means the frontend has been destroyed and maps nothing any more;
- * any other error is fatal (gpumem_revoke_refused()).
+ * -ESRCH means the frontend has been destroyed (its domid may name another
+ * domain now, which the call did not touch) and maps nothing any more; any
+ * other error is fatal (gpumem_revoke_refused()).
  *
  * Return: 0, or -ESRCH: the caller must never name the domid again.
  */
-int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid, u64 instance,
 		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
 		     unsigned int max_extents)
 {
 	unsigned int done;
 	int rc;
 
-	rc = gpumem_hv_batch(hv, domid, XEN_DMOP_gpumem_revoke, ext, nr,
-			     max_extents, &done);
+	rc = gpumem_hv_batch(hv, domid, instance, XEN_DMOP_gpumem_revoke, ext,
+			     nr, max_extents, &done);
 	if (rc && rc != -ESRCH)
 		gpumem_revoke_refused(domid, &ext[done], rc);
 	return rc == -ESRCH ? rc : 0;
@@ -187,8 +192,8 @@ void gpumem_hv_revoke_batch_flush(struct gpumem_revoke_batch *b,
 {
 	b->extents += n;
 	if (!b->gone &&
-	    gpumem_hv_revoke(b->hv, b->domid, b->ext, n, b->max_extents) ==
-	    -ESRCH)
+	    gpumem_hv_revoke(b->hv, b->domid, b->instance, b->ext, n,
+			     b->max_extents) == -ESRCH)
 		b->gone = true;
 }
 

@@ -227,21 +227,23 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, status) != 24);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_extent, pad) != 28);
 
-	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_batch) != 16);
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_batch) != 24);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, nr) != 0);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, done) != 4);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, flags) != 8);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, pad) != 12);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_batch, instance) != 16);
 
-	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_query) != 24);
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_query) != 32);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, version) != 0);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, ops) != 4);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, max_extents) != 8);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, max_extent_frames) != 12);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, flags) != 16);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, pad) != 20);
+	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem_query, instance) != 24);
 
-	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem) != 32);
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem) != 40);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, op) != 0);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, pad) != 4);
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, u) != 8);

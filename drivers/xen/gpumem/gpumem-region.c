@@ -67,6 +67,7 @@ static struct gpumem_revoke_batch gpumem_region_revoke_batch(struct gpumem_ctx *
 	lockdep_assert_held(&ctx->notifier_lock);
 	return (struct gpumem_revoke_batch){
 		.hv = ctx->gdev->hv, .domid = ctx->domid,
+		.instance = ctx->hvq.instance,
 		.ext = ctx->revoke_ext, .cap = ctx->gdev->limits.max_extents,
 		.max_extents = ctx->max_extents,
 		.max_extent_frames = ctx->max_extent_frames,
@@ -207,8 +208,8 @@ int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 	nr_ext = gpumem_map_extents(r, first, n, frames, ext);
 	if (!ctx->frontend_gone)
 		rc = gpumem_hv_batch(ctx->gdev->hv, ctx->domid,
-				     XEN_DMOP_gpumem_map, ext, nr_ext,
-				     ctx->max_extents, &done);
+				     ctx->hvq.instance, XEN_DMOP_gpumem_map,
+				     ext, nr_ext, ctx->max_extents, &done);
 	if (rc == -ESRCH) {
 		WRITE_ONCE(ctx->frontend_gone, true);
 	} else if (rc) {

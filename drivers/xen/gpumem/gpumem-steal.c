@@ -82,6 +82,7 @@
  * @region: its region in @ctx, NULL once orphaned.
  * @hv: the hypervisor.
  * @domid: the frontend.
+ * @instance: its instance (QUERY's).
  * @gfn: its first GFN.
  * @max_extents: extents per hypercall.
  * @max_extent_frames: frames per extent.
@@ -107,6 +108,7 @@ struct gpumem_stolen {
 	struct gpumem_region *region;
 	struct gpumem_hv *hv;
 	domid_t domid;
+	u64 instance;
 	u64 gfn;
 	unsigned int max_extents;
 	unsigned int max_extent_frames;
@@ -183,8 +185,8 @@ static int gpumem_steal_call(struct gpumem_stolen *s, unsigned int op,
 		nr_ext = gpumem_steal_extents(s, *pos,
 					      min_t(u64, end - *pos,
 						    GPUMEM_STEAL_CHUNK), ext);
-		rc = gpumem_hv_batch(s->hv, s->domid, op, ext, nr_ext,
-				     s->max_extents, &done);
+		rc = gpumem_hv_batch(s->hv, s->domid, s->instance, op, ext,
+				     nr_ext, s->max_extents, &done);
 		for (i = 0; i < done; i++)
 			*pos += ext[i].nr_frames;
 	}
@@ -316,7 +318,8 @@ out:
 static int gpumem_steal_forfeit(struct gpumem_stolen *s)
 {
 	struct gpumem_revoke_batch b = {
-		.hv = s->hv, .domid = s->domid, .cap = GPUMEM_STEAL_CHUNK,
+		.hv = s->hv, .domid = s->domid, .instance = s->instance,
+		.cap = GPUMEM_STEAL_CHUNK,
 		.max_extents = s->max_extents,
 		.max_extent_frames = s->max_extent_frames,
 		.gone = s->frontend_gone,
@@ -367,6 +370,7 @@ static struct gpumem_stolen *gpumem_steal_alloc(struct gpumem_ctx *ctx,
 	s->ctx = ctx;
 	s->hv = hv;
 	s->domid = ctx->domid;
+	s->instance = ctx->hvq.instance;
 	s->gfn = gfn;
 	s->max_extents = ctx->max_extents;
 	s->max_extent_frames = ctx->max_extent_frames;

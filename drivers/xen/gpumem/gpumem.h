@@ -32,7 +32,9 @@ struct xen_dm_op_buf;
  * @query: XEN_DMOP_gpumem_query on @domid.  Returns -ESRCH when the domain
  *         does not exist and -EOPNOTSUPP when the hypervisor lacks the ops.
  * @batch: one batched op (XEN_DMOP_gpumem_map .. _return) of @nr extents,
- *         @nr <= the query's max_extents.  Returns 0 with *@done == @nr, or
+ *         @nr <= the query's max_extents, on the frontend @domid of
+ *         @instance (the query's): -ESRCH if @domid names no domain of that
+ *         instance any more.  Returns 0 with *@done == @nr, or
  *         the error with *@done the index of the extent that failed.  Must
  *         neither sleep nor allocate: REVOKE is issued from mmu notifier and
  *         move_notify callbacks.
@@ -59,9 +61,9 @@ struct xen_dm_op_buf;
 struct gpumem_hv_ops {
 	int (*query)(struct gpumem_hv *hv, domid_t domid,
 		     struct xen_dm_op_gpumem_query *q);
-	int (*batch)(struct gpumem_hv *hv, domid_t domid, unsigned int op,
-		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-		     unsigned int *done);
+	int (*batch)(struct gpumem_hv *hv, domid_t domid, u64 instance,
+		     unsigned int op, struct xen_dm_op_gpumem_extent *ext,
+		     unsigned int nr, unsigned int *done);
 	int (*slots_alloc)(struct gpumem_hv *hv, unsigned int nr,
 			   struct page **slots);
 	void (*slots_free)(struct gpumem_hv *hv, unsigned int nr,
@@ -121,7 +123,9 @@ struct gpumem_dev {
  *        created, populated and destroyed.
  * @domid: bound frontend, DOMID_INVALID until GPUMEM_IOCTL_BIND.
  * @hvq: the hypervisor's answer to XEN_DMOP_gpumem_query for @domid; all
- *       zero while unbound or when the hypervisor lacks the ops.
+ *       zero while unbound or when the hypervisor lacks the ops.  Its
+ *       instance goes with every op: a domid reused by another domain is
+ *       never touched.
  * @max_extents: extents per hypercall: the smaller of the module's and the
  *               hypervisor's limit.
  * @max_extent_frames: frames per extent: the smaller of the ABI's 512 and
@@ -322,6 +326,7 @@ int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
  * struct gpumem_revoke_batch - revokes built from runs of a bitmap
  * @hv: the hypervisor backend.
  * @domid: the frontend.
+ * @instance: its instance (QUERY's).
  * @ext: room for @cap extents (preallocated: revokes never allocate).
  * @cap: extents built before they are issued.
  * @max_extents: extents per hypercall.
@@ -334,6 +339,7 @@ int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
 struct gpumem_revoke_batch {
 	struct gpumem_hv *hv;
 	domid_t domid;
+	u64 instance;
 	struct xen_dm_op_gpumem_extent *ext;
 	unsigned int cap;
 	unsigned int max_extents;
@@ -345,10 +351,11 @@ struct gpumem_revoke_batch {
 
 /* gpumem-hv.c */
 const char *gpumem_hv_op_name(unsigned int op);
-int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
-		    struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-		    unsigned int max_extents, unsigned int *done);
-int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid,
+int gpumem_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
+		    unsigned int op, struct xen_dm_op_gpumem_extent *ext,
+		    unsigned int nr, unsigned int max_extents,
+		    unsigned int *done);
+int gpumem_hv_revoke(struct gpumem_hv *hv, domid_t domid, u64 instance,
 		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
 		     unsigned int max_extents);
 void gpumem_revoke_refused(domid_t domid,

@@ -61,6 +61,7 @@ struct hvsim_frame {
 
 struct hvsim_domain {
 	domid_t domid;
+	u64 instance;
 	u64 nr_gfns;
 	u64 tot_pages;
 	u64 max_pages;
@@ -84,6 +85,7 @@ struct hvsim {
 	struct xarray landing;		/* backend GFN -> stolen PFN */
 	struct xarray slots;		/* landing slots given out */
 	u64 nr_slots;
+	u64 instances;			/* domains created so far */
 	struct hvsim_range iomem[HVSIM_MAX_IOMEM];
 	unsigned int nr_iomem;
 	struct hvsim_op_stats stats[HVSIM_NR_OPS];
@@ -462,9 +464,9 @@ static struct hvsim *to_hvsim(struct gpumem_hv *hv)
 	return container_of(hv, struct hvsim, hv);
 }
 
-static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
-			  struct xen_dm_op_gpumem_extent *ext, unsigned int nr,
-			  unsigned int *done)
+static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
+			  unsigned int op, struct xen_dm_op_gpumem_extent *ext,
+			  unsigned int nr, unsigned int *done)
 {
 	struct hvsim *sim = to_hvsim(hv);
 	u64 t0 = ktime_get_ns();
@@ -499,6 +501,9 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, unsigned int op,
 
 		spin_lock(&sim->lock);
 		rc = hvsim_target(sim, domid, &d);
+		/* The domid names another domain now: as if destroyed. */
+		if (!rc && d->instance != instance)
+			rc = -ESRCH;
 		if (!rc) {
 			rc = hvsim_apply(sim, d, op, &ext[i]);
 			ext[i].status = rc;
@@ -539,6 +544,7 @@ static int hvsim_hv_query(struct gpumem_hv *hv, domid_t domid,
 			.ops = sim->ops,
 			.max_extents = HVSIM_MAX_EXTENTS,
 			.max_extent_frames = sim->max_extent_frames,
+			.instance = d->instance,
 		};
 	else
 		st->failures++;
@@ -781,6 +787,8 @@ int hvsim_domain_create(struct hvsim *sim, domid_t domid, u64 nr_gfns,
 	for (slot = 1; rc == -ENOSPC && slot < HVSIM_MAX_DOMAINS; slot++) {
 		if (!sim->doms[slot]) {
 			sim->doms[slot] = d;
+			/* Like Xen's count of domains created: never reused. */
+			d->instance = ++sim->instances;
 			rc = 0;
 		}
 	}
@@ -1184,6 +1192,7 @@ int hvsim_domain_info(struct hvsim *sim, domid_t domid,
 	d = domid == HVSIM_BACKEND_DOMID ? sim->doms[0] : hvsim_dom(sim, domid);
 	if (d) {
 		out->nr_gfns = d->nr_gfns;
+		out->instance = d->instance;
 		out->tot_pages = d->tot_pages;
 		out->max_pages = d->max_pages;
 		for (gfn = 0; gfn < d->nr_gfns; gfn++)

@@ -88,12 +88,15 @@ struct hvsim_frame_info {
 /**
  * struct hvsim_domain_info - page accounting of one domain
  * @nr_gfns: size of its physmap (frontends; 0 for the backend).
+ * @instance: what QUERY reports for it: unique to this domain (0 for the
+ *            backend).
  * @tot_pages: pages it owns (backend: pages it stole and holds).
  * @max_pages: its limit.
  * @entries: p2m entries per enum hvsim_p2m_type.
  */
 struct hvsim_domain_info {
 	u64 nr_gfns;
+	u64 instance;
 	u64 tot_pages;
 	u64 max_pages;
 	u64 entries[HVSIM_P2M_NR_TYPES];

@@ -95,12 +95,17 @@ struct xen_dm_op_gpumem_extent {
  *        extents [0, done) have been applied.
  * @flags: IN: must be 0.
  * @pad: must be 0.
+ * @instance: IN: the target's instance, as XEN_DMOP_gpumem_query reported
+ *            it.  If the domid now names another domain, the call fails
+ *            with -ESRCH before any extent is looked at, as for a
+ *            destroyed domain.
  */
 struct xen_dm_op_gpumem_batch {
 	uint32_t nr;
 	uint32_t done;
 	uint32_t flags;
 	uint32_t pad;
+	uint64_t instance;
 };
 
 /**
@@ -111,6 +116,11 @@ struct xen_dm_op_gpumem_batch {
  * @max_extent_frames: OUT: largest extent.nr_frames accepted.
  * @flags: IN: must be 0.
  * @pad: must be 0.
+ * @instance: OUT: the target's instance: a number the hypervisor gives each
+ *            domain when it is created and never gives another (Xen: a
+ *            64-bit count of domains created), so that a domid reused by a
+ *            new domain is told apart from the domain it named before.
+ *            Never 0.
  */
 struct xen_dm_op_gpumem_query {
 	uint32_t version;
@@ -119,6 +129,7 @@ struct xen_dm_op_gpumem_query {
 	uint32_t max_extent_frames;
 	uint32_t flags;
 	uint32_t pad;
+	uint64_t instance;
 };
 
 /**
@@ -155,12 +166,15 @@ struct xen_dm_op_gpumem {
  * changes lent entries, so a REVOKE can never find its entry replaced and
  * fail because of anything the frontend did.
  *
- * Domain identity: ops name the frontend by domid only.  A backend must stop
- * naming a domid once any op has answered -ESRCH for it, because Xen may
- * give the number to a new domain.  (A domain generation in the ABI would
- * close the remaining window, a frontend destroyed and its domid reused
- * before the backend issued any op; a later interface version should add
- * one.)
+ * Domain identity: a domid alone does not name a domain for long, since Xen
+ * gives the number of a destroyed domain to a new one.  QUERY reports the
+ * target's instance, which no other domain ever has; every batched op
+ * carries it, and the hypervisor answers -ESRCH, before looking at any
+ * extent, when the domid now names a domain of another instance.  So a
+ * backend whose frontend was destroyed and its domid reused, even before
+ * the backend issued any op, never touches the new domain: its REVOKEs
+ * answer -ESRCH, as they do for a destroyed domain.  A backend must stop
+ * naming the domid once any op has answered -ESRCH for it.
  *
  * XEN_DMOP_gpumem_query
  *   Fills struct xen_dm_op_gpumem_query.  Never changes state.
