@@ -44,7 +44,8 @@ struct fake_buf {
 	bool refuse_attach;
 	struct device *attach_dev;	/* what the last attach came with */
 	bool peer2peer;
-	u64 dma_offset;		/* system pages' DMA address - physical */
+	bool dma_iova;		/* system pages' DMA addresses: 4 GiB off */
+	bool dma_bounce;	/* ... or another of the buffer's pages */
 	unsigned long vram_pfn;	/* its VRAM, if not BAR_PFN */
 	struct page *sys[NPAGES];
 	unsigned int pins, maps, releases;
@@ -98,8 +99,10 @@ static struct sg_table *fake_map(struct dma_buf_attachment *a,
 	} else {
 		for_each_sgtable_sg(sgt, sg, i) {
 			sg_set_page(sg, fb->sys[i], PAGE_SIZE, 0);
-			sg_dma_address(sg) = page_to_phys(fb->sys[i]) +
-					     fb->dma_offset;
+			sg_dma_address(sg) = fb->dma_iova ?
+				page_to_phys(fb->sys[i]) + SZ_4G :
+				page_to_phys(fb->sys[(i + fb->dma_bounce) %
+						      NPAGES]);
 			sg_dma_len(sg) = PAGE_SIZE;
 		}
 	}
@@ -406,22 +409,29 @@ static void dmabuf_static_exporter(struct kunit *test)
 }
 
 /*
- * An attachment whose DMA addresses are not the buffer's pages (an IOMMU's
- * I/O virtual addresses; a swiotlb bounce buffer looks the same) is
- * refused: the frontend would be shown other memory.  Nothing is lent and
- * no region is left; the same buffer mapped 1:1 is accepted.
+ * An attachment whose DMA addresses are not the buffer's pages is refused:
+ * the frontend would be shown other memory.  An IOMMU's I/O virtual
+ * addresses (here 4 GiB off: not RAM) and a swiotlb bounce buffer (here
+ * other RAM pages) alike.  Nothing is lent and no region is left; the same
+ * buffer mapped 1:1 is accepted.
  */
 static void dmabuf_addresses_not_pages(struct kunit *test)
 {
 	struct dmabuf_fixture *fx = test->priv;
 
-	fx->fb.dma_offset = SZ_4G;
+	fx->fb.dma_iova = true;
 	export(test, &fake_dynamic_ops, false);
 	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
 					 NULL), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, lent(test), 0);
 	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
-	fx->fb.dma_offset = 0;
+	fx->fb.dma_iova = false;
+	fx->fb.dma_bounce = true;
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
+					 NULL), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
+	fx->fb.dma_bounce = false;
 	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 0, NPAGES, GFN0, 0,
 					 NULL), 0);
 	expect_sys(test, GFN0, NPAGES, 0);
