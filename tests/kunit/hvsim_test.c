@@ -33,6 +33,7 @@ struct hv_fixture {
 	struct gpumem_hv *hv;
 	struct page *be;
 	u64 be_pfn;
+	u32 hv_ops;		/* what hvsim_set_ops() last gave, all at first */
 	unsigned int refused;
 	domid_t refused_domid;
 	u64 refused_gfn;
@@ -47,6 +48,7 @@ static int hv_test_init(struct kunit *test)
 	fx->sim = hvsim_create(BE_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->sim));
 	fx->hv = hvsim_hv(fx->sim);
+	fx->hv_ops = ~0u;
 	KUNIT_ASSERT_EQ(test, hvsim_domain_create(fx->sim, FE, FE_GFNS, FE_RAM,
 						  FE_MAX), 0);
 	fx->be = alloc_pages(GFP_KERNEL | __GFP_ZERO, ilog2(BE_PAGES));
@@ -96,9 +98,11 @@ static int one(struct kunit *test, domid_t domid, unsigned int op, u64 frame,
 	KUNIT_EXPECT_EQ(test, done, rc ? 0u : 1u);
 	/*
 	 * A call refused as a whole (op missing, domain gone) leaves the
-	 * extent's status alone, as dm_op does; -EPERM is either.
+	 * extent's status alone, as dm_op does; -EPERM is either, and so is
+	 * -EOPNOTSUPP (an op missing, or cacheable MMIO in the extent).
 	 */
-	if (rc == -EOPNOTSUPP || rc == -ESRCH)
+	if (rc == -ESRCH ||
+	    (rc == -EOPNOTSUPP && !(fx->hv_ops & XEN_GPUMEM_OP_BIT(op))))
 		KUNIT_EXPECT_EQ(test, e.status, 12345);
 	else if (rc != -EPERM)
 		KUNIT_EXPECT_EQ(test, e.status, rc);
@@ -281,6 +285,10 @@ static void hv_map_mmio(struct kunit *test)
 				  2, uc), -EPERM);
 	KUNIT_EXPECT_EQ(test, entry(test, FE, 100).type, HVSIM_P2M_HOLE);
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->sim, MMIO_MFN, 1), 0);
+	/* Cacheable MMIO is refused, however permitted. */
+	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, MMIO_MFN, 100,
+				  1, XEN_GPUMEM_EXT_MMIO), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, entry(test, FE, 100).type, HVSIM_P2M_HOLE);
 	/* The second frame is outside the permitted range. */
 	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, MMIO_MFN, 100,
 				  2, uc), -EPERM);
@@ -305,7 +313,9 @@ static void hv_map_mmio_flag_on_ram(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->sim, fx->be_pfn, 1), 0);
 	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, fx->be_pfn,
-				  100, 1, XEN_GPUMEM_EXT_MMIO), -EINVAL);
+				  100, 1, XEN_GPUMEM_EXT_MMIO |
+				  XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_UC)),
+			-EINVAL);
 	/* And RAM flags on a frame that is not backend RAM. */
 	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, MMIO_MFN, 100,
 				  1, 0), -EPERM);
@@ -884,8 +894,9 @@ static void hv_unimplemented_op(struct kunit *test)
 {
 	struct hv_fixture *fx = test->priv;
 
-	hvsim_set_ops(fx->sim, XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) |
-			       XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke));
+	fx->hv_ops = XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_query) |
+		     XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke);
+	hvsim_set_ops(fx->sim, fx->hv_ops);
 	KUNIT_EXPECT_EQ(test, one(test, FE, XEN_DMOP_gpumem_map, fx->be_pfn,
 				  100, 1, 0), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, entry(test, FE, 100).type, HVSIM_P2M_HOLE);

@@ -180,7 +180,8 @@ static const struct gpumem_errmsg gpumem_err_map_va[] = {
 	{ EINVAL,
 	  "unaligned hva or len, len 0, unknown flags, region not 0, or the hypervisor refused an extent as malformed (GFNs beyond the frontend's physmap)" },
 	{ EFAULT, "an address in the range is not mapped" },
-	{ EOPNOTSUPP, "the hypervisor lacks MAP or REVOKE" },
+	{ EOPNOTSUPP,
+	  "the hypervisor lacks MAP or REVOKE, or the range maps MMIO write-back" },
 	GPUMEM_ERR_END
 };
 

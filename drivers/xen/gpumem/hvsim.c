@@ -254,6 +254,10 @@ static int hvsim_check_extent(struct hvsim *sim, struct hvsim_domain *d,
 	if ((e->flags & XEN_GPUMEM_EXT_CACHE_MASK) >> XEN_GPUMEM_EXT_CACHE_SHIFT >
 	    XEN_GPUMEM_CACHE_UC)
 		return -EINVAL;
+	/* Cacheable MMIO is never lent (XSA-154's class of bug). */
+	if ((e->flags & XEN_GPUMEM_EXT_MMIO) &&
+	    !(e->flags & XEN_GPUMEM_EXT_CACHE_MASK))
+		return -EOPNOTSUPP;
 	return 0;
 }
 
