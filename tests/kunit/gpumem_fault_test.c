@@ -128,10 +128,20 @@ static void expect_nothing_stolen(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->env.sim), 0);
 }
 
-/* The errnos an operation may fail with when memory runs out. */
-static void expect_enomem(struct kunit *test, long rc)
+/*
+ * Whether a run failed; if it did, the failure must be the injected one,
+ * answered with the errno of memory running out, and no REVOKE refused.
+ */
+static bool failed(struct kunit *test, long rc, bool injected)
 {
-	KUNIT_EXPECT_EQ_MSG(test, rc, -ENOMEM, "failed with %ld", rc);
+	struct fault_fixture *fx = test->priv;
+
+	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
+	if (!rc)
+		return false;
+	KUNIT_EXPECT_EQ_MSG(test, rc, -ENOMEM, "answered %ld", rc);
+	KUNIT_EXPECT_TRUE(test, injected);
+	return true;
 }
 
 /* MAP_VA: all or nothing. */
@@ -143,39 +153,19 @@ static long step_map_va(struct kunit *test)
 				  &fx->region);
 }
 
-static long unmap(struct kunit *test, u64 region)
-{
-	struct fault_fixture *fx = test->priv;
-	struct gpumem_unmap a = { .region = region, .domid = FE };
-
-	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_UNMAP, &a,
-				 sizeof(a));
-}
-
 static void check_map_va(struct kunit *test, long rc, bool injected)
 {
 	struct fault_fixture *fx = test->priv;
 
-	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
-	if (rc) {
-		expect_enomem(test, rc);
-		KUNIT_EXPECT_TRUE(test, injected);
+	if (failed(test, rc, injected)) {
 		KUNIT_EXPECT_EQ(test, lent(test), 0);
 		KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, region_lent(test), NPAGES);
-	KUNIT_EXPECT_EQ(test, unmap(test, fx->region), 0);
+	KUNIT_EXPECT_EQ(test, gpumem_test_unmap(test, &fx->env, fx->region),
+			0);
 	KUNIT_EXPECT_EQ(test, lent(test), 0);
-}
-
-static void fault_map_va(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_map_va,
-					  check_map_va);
-	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
 /* POPULATE: what it mapped before failing stays mapped and tracked. */
@@ -202,13 +192,8 @@ static void check_populate(struct kunit *test, long rc, bool injected)
 	struct gpumem_revoke a = { .gfn = fx->gfn, .nr_pages = NPAGES,
 				   .domid = FE };
 
-	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
-	if (rc) {
-		expect_enomem(test, rc);
-		KUNIT_EXPECT_TRUE(test, injected);
-	} else {
+	if (!failed(test, rc, injected))
 		KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
-	}
 	KUNIT_EXPECT_EQ(test, tracked(test), lent(test));
 	/* Back to nothing mapped, for the next run. */
 	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, &fx->env,
@@ -217,25 +202,12 @@ static void check_populate(struct kunit *test, long rc, bool injected)
 	KUNIT_EXPECT_EQ(test, lent(test), 0);
 }
 
-static void fault_populate(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	KUNIT_ASSERT_EQ(test, gpumem_test_map_va(test, &fx->env, fx->addr,
-						 NPAGES, fx->gfn,
-						 GPUMEM_MAP_LAZY,
-						 &fx->region), 0);
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_populate,
-					  check_populate);
-	KUNIT_EXPECT_GT(test, fx->sites, 0);
-}
-
 /* UNMAP cannot fail: only its REVOKE can, and that is the fatal path. */
 static long step_unmap(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
 
-	return unmap(test, fx->region);
+	return gpumem_test_unmap(test, &fx->env, fx->region);
 }
 
 static void check_unmap(struct kunit *test, long rc, bool injected)
@@ -259,61 +231,26 @@ static void check_unmap(struct kunit *test, long rc, bool injected)
 	KUNIT_ASSERT_EQ(test, step_map_va(test), 0);
 }
 
-static void fault_unmap(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	KUNIT_ASSERT_EQ(test, step_map_va(test), 0);
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_unmap,
-					  check_unmap);
-	KUNIT_EXPECT_GT(test, fx->sites, 0);
-}
-
 /* STEAL: all or nothing. */
 static long step_steal(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
-	struct gpumem_steal a = { .gfn = STEAL_GFN, .nr_pages = NPAGES,
-				  .domid = FE };
-	long rc = gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_STEAL, &a,
-				    sizeof(a));
 
-	fx->offset = a.offset;
-	return rc;
-}
-
-static long steal_return(struct kunit *test, u64 offset)
-{
-	struct fault_fixture *fx = test->priv;
-	struct gpumem_return a = { .offset = offset, .domid = FE };
-
-	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_RETURN, &a,
-				 sizeof(a));
+	return gpumem_test_steal(test, &fx->env, STEAL_GFN, NPAGES,
+				 &fx->offset);
 }
 
 static void check_steal(struct kunit *test, long rc, bool injected)
 {
 	struct fault_fixture *fx = test->priv;
 
-	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
-	if (rc) {
-		expect_enomem(test, rc);
-		KUNIT_EXPECT_TRUE(test, injected);
-	} else {
+	if (!failed(test, rc, injected)) {
 		KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
-		KUNIT_EXPECT_EQ(test, steal_return(test, fx->offset), 0);
+		KUNIT_EXPECT_EQ(test, gpumem_test_return(test, &fx->env,
+							 fx->offset), 0);
 	}
 	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
 	expect_nothing_stolen(test);
-}
-
-static void fault_steal(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_steal,
-					  check_steal);
-	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
 /* RETURN: a refusal leaves the steal whole, and a retry succeeds. */
@@ -321,20 +258,17 @@ static long step_return(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
 
-	return steal_return(test, fx->offset);
+	return gpumem_test_return(test, &fx->env, fx->offset);
 }
 
 static void check_return(struct kunit *test, long rc, bool injected)
 {
 	struct fault_fixture *fx = test->priv;
 
-	KUNIT_EXPECT_EQ(test, fx->env.refused, 0);
-	if (rc) {
+	if (failed(test, rc, injected)) {
 		struct hvsim_domain_info be;
 
 		/* Pages given back before the refusal stay given back. */
-		expect_enomem(test, rc);
-		KUNIT_EXPECT_TRUE(test, injected);
 		KUNIT_ASSERT_EQ(test, hvsim_domain_info(fx->env.sim,
 							HVSIM_BACKEND_DOMID,
 							&be), 0);
@@ -342,22 +276,13 @@ static void check_return(struct kunit *test, long rc, bool injected)
 		KUNIT_EXPECT_EQ(test, lent(test), be.tot_pages);
 		KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->env.sim), NPAGES);
 		KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 1);
-		KUNIT_EXPECT_EQ(test, steal_return(test, fx->offset), 0);
+		KUNIT_EXPECT_EQ(test, gpumem_test_return(test, &fx->env,
+							 fx->offset), 0);
 	}
 	expect_nothing_stolen(test);
 	KUNIT_EXPECT_EQ(test, fx->env.ctx->nr_regions, 0);
 	if (injected)
 		KUNIT_ASSERT_EQ(test, step_steal(test), 0);
-}
-
-static void fault_return(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	KUNIT_ASSERT_EQ(test, step_steal(test), 0);
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_return,
-					  check_return);
-	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
 /*
@@ -406,24 +331,72 @@ static void check_close(struct kunit *test, long rc, bool injected)
 		close_setup(test);
 }
 
-static void fault_close(struct kunit *test)
+/* What each case sets up before its step runs. */
+static void setup_lazy_region(struct kunit *test)
+{
+	struct fault_fixture *fx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, gpumem_test_map_va(test, &fx->env, fx->addr,
+						 NPAGES, fx->gfn,
+						 GPUMEM_MAP_LAZY,
+						 &fx->region), 0);
+}
+
+static void setup_region(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, step_map_va(test), 0);
+}
+
+static void setup_steal(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, step_steal(test), 0);
+}
+
+static void setup_close(struct kunit *test)
 {
 	struct fault_fixture *fx = test->priv;
 
 	gpumem_ctx_destroy(fx->env.ctx);
 	close_setup(test);
-	fx->sites = gpumem_test_fail_each(test, &fx->env, step_close,
-					  check_close);
+}
+
+struct fault_case {
+	const char *name;
+	void (*setup)(struct kunit *test);
+	long (*step)(struct kunit *test);
+	void (*check)(struct kunit *test, long rc, bool injected);
+};
+
+static const struct fault_case fault_cases_list[] = {
+	{ "MAP_VA", NULL, step_map_va, check_map_va },
+	{ "POPULATE", setup_lazy_region, step_populate, check_populate },
+	{ "UNMAP", setup_region, step_unmap, check_unmap },
+	{ "STEAL", NULL, step_steal, check_steal },
+	{ "RETURN", setup_steal, step_return, check_return },
+	{ "close", setup_close, step_close, check_close },
+};
+
+static void fault_case_desc(const struct fault_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fault_case, fault_cases_list, fault_case_desc);
+
+/* One operation, with each of its failure sites failing in turn. */
+static void fault_each_site(struct kunit *test)
+{
+	const struct fault_case *c = test->param_value;
+	struct fault_fixture *fx = test->priv;
+
+	if (c->setup)
+		c->setup(test);
+	fx->sites = gpumem_test_fail_each(test, &fx->env, c->step, c->check);
 	KUNIT_EXPECT_GT(test, fx->sites, 0);
 }
 
 static struct kunit_case fault_cases[] = {
-	KUNIT_CASE(fault_map_va),
-	KUNIT_CASE(fault_populate),
-	KUNIT_CASE(fault_unmap),
-	KUNIT_CASE(fault_steal),
-	KUNIT_CASE(fault_return),
-	KUNIT_CASE(fault_close),
+	KUNIT_CASE_PARAM(fault_each_site, fault_case_gen_params),
 	{}
 };
 

@@ -130,23 +130,12 @@ static void steal_test_exit(struct kunit *test)
 
 static long steal(struct kunit *test, u64 gfn, u64 n, u64 *offset)
 {
-	struct steal_fixture *fx = test->priv;
-	struct gpumem_steal a = { .gfn = gfn, .nr_pages = n, .domid = FE };
-	long rc = gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_STEAL, &a,
-				    sizeof(a));
-
-	if (offset)
-		*offset = a.offset;
-	return rc;
+	return gpumem_test_steal(test, test->priv, gfn, n, offset);
 }
 
 static long steal_return(struct kunit *test, u64 offset)
 {
-	struct steal_fixture *fx = test->priv;
-	struct gpumem_return a = { .offset = offset, .domid = FE };
-
-	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_RETURN, &a,
-				 sizeof(a));
+	return gpumem_test_return(test, test->priv, offset);
 }
 
 static long revoke(struct kunit *test, u64 gfn, u64 n)
@@ -690,8 +679,7 @@ static int gup_racer_fn(void *data)
 		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
 		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
 		/* Hold it a while, so that RETURN meets it now and then. */
-		udelay(20);
-		cond_resched();
+		usleep_range(10, 20);
 		hvsim_frame_info(g->sim, page_to_pfn(page), &fi);
 		g->violations += fi.owner != HVSIM_BACKEND_DOMID;
 		put_page(page);
@@ -726,7 +714,7 @@ static void steal_return_races_gup(struct kunit *test)
 		mmput(g.mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	for (i = 0; i < 1000 && READ_ONCE(g.got) < 50; i++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	for (i = 0; i < 100000; i++) {
 		rc = steal_return(test, offset);
 		if (rc != -EBUSY)
@@ -738,7 +726,7 @@ static void steal_return_races_gup(struct kunit *test)
 	/* Returned: the thread's next faults are refused. */
 	g.refused = 0;
 	for (i = 0; i < 1000 && !READ_ONCE(g.refused); i++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	atomic_set(&g.stop, 1);
 	wait_for_completion(&g.done);
 	mmput(g.mm);

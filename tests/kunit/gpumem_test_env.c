@@ -284,6 +284,60 @@ unsigned long gpumem_test_zone_device_pfn(struct kunit *test)
 }
 
 /**
+ * gpumem_test_unmap() - GPUMEM_IOCTL_UNMAP for the bound frontend
+ * @test: the test.
+ * @env: the environment.
+ * @region: the region's id.
+ *
+ * Return: what the ioctl returned.
+ */
+long gpumem_test_unmap(struct kunit *test, struct gpumem_test_env *env,
+		       u64 region)
+{
+	struct gpumem_unmap a = { .region = region, .domid = ENV_FE };
+
+	return gpumem_test_ioctl(test, env, GPUMEM_IOCTL_UNMAP, &a, sizeof(a));
+}
+
+/**
+ * gpumem_test_steal() - GPUMEM_IOCTL_STEAL from the bound frontend
+ * @test: the test.
+ * @env: the environment.
+ * @gfn: first GFN.
+ * @n: pages.
+ * @offset: out: the steal's offset, if not NULL.
+ *
+ * Return: what the ioctl returned.
+ */
+long gpumem_test_steal(struct kunit *test, struct gpumem_test_env *env,
+		       u64 gfn, u64 n, u64 *offset)
+{
+	struct gpumem_steal a = { .gfn = gfn, .nr_pages = n, .domid = ENV_FE };
+	long rc = gpumem_test_ioctl(test, env, GPUMEM_IOCTL_STEAL, &a,
+				    sizeof(a));
+
+	if (offset)
+		*offset = a.offset;
+	return rc;
+}
+
+/**
+ * gpumem_test_return() - GPUMEM_IOCTL_RETURN to the bound frontend
+ * @test: the test.
+ * @env: the environment.
+ * @offset: the steal's offset.
+ *
+ * Return: what the ioctl returned.
+ */
+long gpumem_test_return(struct kunit *test, struct gpumem_test_env *env,
+			u64 offset)
+{
+	struct gpumem_return a = { .offset = offset, .domid = ENV_FE };
+
+	return gpumem_test_ioctl(test, env, GPUMEM_IOCTL_RETURN, &a, sizeof(a));
+}
+
+/**
  * gpumem_test_populate() - GPUMEM_IOCTL_POPULATE of the bound frontend
  * @test: the test.
  * @env: the environment.

@@ -53,6 +53,12 @@ long gpumem_test_map_va(struct kunit *test, struct gpumem_test_env *env,
 			u64 *region);
 long gpumem_test_populate(struct kunit *test, struct gpumem_test_env *env,
 			  u64 gfn, u64 n);
+long gpumem_test_unmap(struct kunit *test, struct gpumem_test_env *env,
+		       u64 region);
+long gpumem_test_steal(struct kunit *test, struct gpumem_test_env *env,
+		       u64 gfn, u64 n, u64 *offset);
+long gpumem_test_return(struct kunit *test, struct gpumem_test_env *env,
+			u64 offset);
 struct hvsim_entry gpumem_test_entry(struct kunit *test,
 				     struct gpumem_test_env *env, u64 gfn);
 u64 gpumem_test_entries(struct kunit *test, struct gpumem_test_env *env,

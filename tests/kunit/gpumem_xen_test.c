@@ -191,8 +191,8 @@ static void xen_batch_marshalling(struct kunit *test)
 	unsigned int done;
 
 	fx->done[0] = 3;
-	KUNIT_EXPECT_EQ(test, xen()->ops->batch(xen(), FE, INSTANCE, *op, e, 3,
-						 &done), 0);
+	KUNIT_EXPECT_EQ(test, xen()->ops->batch(xen(), FE, INSTANCE, *op, e,
+						3, &done), 0);
 	KUNIT_EXPECT_EQ(test, done, 3);
 	KUNIT_ASSERT_EQ(test, fx->nr_calls, 1);
 	KUNIT_EXPECT_EQ(test, fx->calls[0].domid, FE);
