@@ -62,6 +62,8 @@ static_assert(XENMEM_gpumem_op != XENMEM_acquire_resource &&
 static unsigned int xenmem_numbers(unsigned int ours, unsigned int *max,
 				   char *clash, size_t clash_len)
 {
+	static const char pattern[] =
+		"^#define[[:space:]]+(XENMEM_[a-z][a-z0-9_]*)[[:space:]]+([0-9]+)[[:space:]]*$";
 	regex_t re;
 	regmatch_t m[3];
 	char line[512];
@@ -71,8 +73,7 @@ static unsigned int xenmem_numbers(unsigned int ours, unsigned int *max,
 	*max = 0;
 	if (!f)
 		return 0;
-	if (regcomp(&re, "^#define[[:space:]]+(XENMEM_[a-z][a-z0-9_]*)"
-		    "[[:space:]]+([0-9]+)[[:space:]]*$", REG_EXTENDED)) {
+	if (regcomp(&re, pattern, REG_EXTENDED)) {
 		fclose(f);
 		return 0;
 	}

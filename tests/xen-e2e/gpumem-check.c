@@ -28,12 +28,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
 #include "gpumem.h"	/* include/xen/interface/gpumem.h */
 
 /* Linux's include/uapi/xen/privcmd.h (its header needs kernel headers). */
 struct privcmd_hypercall {
-	uint64_t op;
-	uint64_t arg[5];
+	__u64 op;
+	__u64 arg[5];
 };
 
 struct privcmd_dm_op_buf {
@@ -42,8 +44,8 @@ struct privcmd_dm_op_buf {
 };
 
 struct privcmd_dm_op {
-	uint16_t dom;
-	uint16_t num;
+	__u16 dom;
+	__u16 num;
 	const struct privcmd_dm_op_buf *ubufs;
 };
 
@@ -52,7 +54,7 @@ struct privcmd_dm_op {
 #define IOCTL_PRIVCMD_DM_OP \
 	_IOC(_IOC_NONE, 'P', 5, sizeof(struct privcmd_dm_op))
 #define IOCTL_PRIVCMD_RESTRICT \
-	_IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
+	_IOC(_IOC_NONE, 'P', 6, sizeof(__u16))
 
 #define HYPERVISOR_memory_op 12
 
@@ -75,7 +77,7 @@ static int ioc(int fd, unsigned long cmd, void *arg)
 	return rc < 0 ? -errno : rc;
 }
 
-static int dm_op(int fd, uint16_t dom, struct xen_dm_op_gpumem *op,
+static int dm_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
 		 struct xen_dm_op_gpumem_extent *ext, unsigned int nr)
 {
 	struct privcmd_dm_op_buf bufs[2] = {
@@ -87,7 +89,7 @@ static int dm_op(int fd, uint16_t dom, struct xen_dm_op_gpumem *op,
 	return ioc(fd, IOCTL_PRIVCMD_DM_OP, &d);
 }
 
-static int gpumem_op(int fd, uint16_t dom, struct xen_dm_op_gpumem *op,
+static int gpumem_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
 		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr)
 {
 	struct xen_gpumem_op x = {
@@ -104,9 +106,9 @@ static int gpumem_op(int fd, uint16_t dom, struct xen_dm_op_gpumem *op,
 }
 
 /* dom0's GFN of @p (PVH: its physmap), from /proc/self/pagemap. */
-static uint64_t gfn_of(const void *p)
+static __u64 gfn_of(const void *p)
 {
-	uint64_t ent = 0;
+	__u64 ent = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
 	if (fd < 0)
@@ -122,8 +124,8 @@ int main(int argc, char **argv)
 {
 	struct xen_dm_op_gpumem op;
 	struct xen_dm_op_gpumem_extent ext;
-	uint16_t dom;
-	uint64_t gfn, ram;
+	__u16 dom;
+	__u64 gfn, ram;
 	unsigned char *page;
 	int fd, rc;
 
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DOMID GFN\n", argv[0]);
 		return 2;
 	}
-	dom = (uint16_t)strtoul(argv[1], NULL, 0);
+	dom = (__u16)strtoul(argv[1], NULL, 0);
 	gfn = strtoull(argv[2], NULL, 0);
 
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
