@@ -16,7 +16,9 @@
  *    done != 0 (-EINVAL), MMIO outside the frontend's iomem permissions
  *    (-EPERM: legacy VGA, which dom0 may touch and the domU may not),
  *    cacheable MMIO (-EOPNOTSUPP), and lends a dom0 RAM page
- *    write-combining (the memory type is honoured) and revokes it.
+ *    write-combining (the memory type is honoured) and revokes it; then
+ *    lends BATCH pages in BATCH one-frame extents (a batch Xen may preempt
+ *    and continue) at GFN + 64 ... and revokes them in one extent.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +59,7 @@ struct privcmd_dm_op {
 	_IOC(_IOC_NONE, 'P', 6, sizeof(__u16))
 
 #define HYPERVISOR_memory_op 12
+#define BATCH 256
 
 static int failures;
 
@@ -118,6 +121,48 @@ static __u64 gfn_of(const void *p)
 		ent = 0;
 	close(fd);
 	return (ent >> 63) ? ent & ((1ull << 55) - 1) : 0;
+}
+
+/* MAP of BATCH dom0 pages, one extent each, then one REVOKE of them all. */
+static void batch(int fd, __u16 dom, __u64 gfn)
+{
+	static struct xen_dm_op_gpumem_extent ext[BATCH];
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_map };
+	unsigned char *buf;
+	unsigned int i, bad = 0;
+	int rc;
+
+	buf = mmap(NULL, BATCH * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE,
+		   -1, 0);
+	if (buf == MAP_FAILED) {
+		printf("FAIL: mmap of %u pages: %s\n", BATCH, strerror(errno));
+		failures++;
+		return;
+	}
+	for (i = 0; i < BATCH; i++) {
+		memset(buf + i * 4096, i, 4096);
+		ext[i] = (struct xen_dm_op_gpumem_extent){
+			.frame = gfn_of(buf + i * 4096), .gfn = gfn + i,
+			.nr_frames = 1,
+			.flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB),
+		};
+		bad += !ext[i].frame;
+	}
+	op.u.batch.nr = BATCH;
+	rc = gpumem_op(fd, dom, &op, ext, BATCH);
+	check(!bad && rc == 0 && op.u.batch.done == BATCH, "rc %d, done %d",
+	      "MAP of 256 one-page extents in one call", rc,
+	      (int)op.u.batch.done);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_revoke;
+	op.u.batch.nr = 1;
+	ext[0] = (struct xen_dm_op_gpumem_extent){ .gfn = gfn,
+						   .nr_frames = BATCH };
+	rc = gpumem_op(fd, dom, &op, ext, 1);
+	check(rc == 0 && op.u.batch.done == 1, "rc %d, done %d",
+	      "REVOKE of them in one extent", rc, (int)op.u.batch.done);
+	munmap(buf, BATCH * 4096);
 }
 
 int main(int argc, char **argv)
@@ -225,6 +270,8 @@ int main(int argc, char **argv)
 	rc = gpumem_op(fd, dom, &op, &ext, 1);
 	check(rc == 0 && op.u.batch.done == 1, "rc %d, done %d",
 	      "REVOKE of it", rc, (int)op.u.batch.done);
+
+	batch(fd, dom, gfn + 64);
 	close(fd);
 
 	return failures ? 1 : 0;
