@@ -130,6 +130,10 @@ sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
 echo "DOMU_TIMEOUT=$domu_timeout" > "$xroot/etc/xen-e2e.conf"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
+# The permission and ABI checks of the batched ops (libc only: dom0 has it).
+gcc -O2 -Wall -Wextra -Werror -I"$top/include/xen/interface" \
+	-o "$xroot/usr/bin/gpumem-check" "$e2e/gpumem-check.c" ||
+	fail "gpumem-check build"
 cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
 cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \

@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The gpumem dm_op numbers against Xen's own public headers (libxen-dev):
- * no sub-op collides with an upstream XEN_DMOP_*, ours lie above all of
- * them, and struct xen_dm_op_gpumem shares struct xen_dm_op's prefix so that
- * Xen's generic dm_op dispatch reads it.  Output is TAP.
+ * The gpumem op numbers against Xen's own public headers (libxen-dev): no
+ * sub-op collides with an upstream XEN_DMOP_*, ours lie above all of them,
+ * and struct xen_dm_op_gpumem shares struct xen_dm_op's prefix so that Xen's
+ * generic dm_op dispatch reads it (QUERY is a dm_op); XENMEM_gpumem_op, the
+ * memory_op command of the batched ops, collides with no upstream XENMEM_*
+ * number (read from <xen/memory.h> as installed), lies above all of them,
+ * and fits the 6-bit command field (Xen's MEMOP_EXTENT_SHIFT).  Output is
+ * TAP.
  */
 #include <assert.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <xen/xen.h>
 #include <xen/hvm/dm_op.h>
+#include <xen/memory.h>
+
+#ifndef XEN_MEMORY_H
+#define XEN_MEMORY_H "/usr/include/xen/memory.h"
+#endif
 
 #include "gpumem.h"
 
@@ -35,6 +47,55 @@ static_assert(offsetof(struct xen_dm_op, u) ==
 	       offsetof(struct xen_dm_op_gpumem, u), "u");
 /* The module's existence probe (gpumem-hv-xen.c) issues op 20. */
 static_assert(XEN_DMOP_nr_vcpus == 20, "nr_vcpus");
+/* Xen reads the memory_op command from bits 0-5 (MEMOP_CMD_MASK). */
+static_assert(XENMEM_gpumem_op < 64, "XENMEM_gpumem_op beyond MEMOP_CMD_MASK");
+static_assert(XENMEM_gpumem_op != XENMEM_acquire_resource &&
+	      XENMEM_gpumem_op != XENMEM_reserved_device_memory_map,
+	      "XENMEM_gpumem_op");
+
+/*
+ * Every "#define XENMEM_<lower-case name> <number>" of the installed
+ * <xen/memory.h> (the sed of the Makefile for XEN_DMOP_*); sub-op numbers
+ * (XENMEM_paging_op_*, ...) come along and are small.  Returns how many,
+ * and the highest in *max; the name of one equal to ours in *clash.
+ */
+static unsigned int xenmem_numbers(unsigned int ours, unsigned int *max,
+				   char *clash, size_t clash_len)
+{
+	static const char pattern[] =
+		"^#define[[:space:]]+(XENMEM_[a-z][a-z0-9_]*)[[:space:]]+([0-9]+)[[:space:]]*$";
+	regex_t re;
+	regmatch_t m[3];
+	char line[512];
+	unsigned int n = 0;
+	FILE *f = fopen(XEN_MEMORY_H, "r");
+
+	*max = 0;
+	if (!f)
+		return 0;
+	if (regcomp(&re, pattern, REG_EXTENDED)) {
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int nr;
+
+		line[strcspn(line, "\n")] = 0;
+		if (regexec(&re, line, 3, m, 0))
+			continue;
+		nr = (unsigned int)strtoul(line + m[2].rm_so, NULL, 10);
+		n++;
+		if (nr > *max)
+			*max = nr;
+		if (nr == ours)
+			snprintf(clash, clash_len, "%.*s",
+				 (int)(m[1].rm_eo - m[1].rm_so),
+				 line + m[1].rm_so);
+	}
+	regfree(&re);
+	fclose(f);
+	return n;
+}
 
 int main(void)
 {
@@ -43,10 +104,11 @@ int main(void)
 		XEN_DMOP_gpumem_revoke, XEN_DMOP_gpumem_steal,
 		XEN_DMOP_gpumem_return,
 	};
-	unsigned int i, j, max = 0, test = 0, failed = 0;
+	unsigned int i, j, max = 0, test = 0, failed = 0, nmem, memmax;
+	char memclash[64] = "";
 
 	printf("TAP version 13\n1..%zu\n",
-	       ARRAY_SIZE(ours) + 2);
+	       ARRAY_SIZE(ours) + 4);
 	for (i = 0; i < NR_UPSTREAM; i++)
 		if (upstream[i].nr > max)
 			max = upstream[i].nr;
@@ -68,5 +130,17 @@ int main(void)
 	       XEN_DMOP_gpumem_first > max ? "ok" : "not ok", ++test,
 	       XEN_DMOP_gpumem_first, max);
 	failed += XEN_DMOP_gpumem_first <= max;
+
+	nmem = xenmem_numbers(XENMEM_gpumem_op, &memmax, memclash,
+			      sizeof(memclash));
+	printf("%s %u - %u upstream XENMEM_* numbers read from %s, highest %u\n",
+	       nmem >= 20 ? "ok" : "not ok", ++test, nmem, XEN_MEMORY_H,
+	       memmax);
+	failed += nmem < 20;
+	printf("%s %u - XENMEM_gpumem_op %u collides with %s, lies above %u\n",
+	       !memclash[0] && XENMEM_gpumem_op > memmax ? "ok" : "not ok",
+	       ++test, XENMEM_gpumem_op, memclash[0] ? memclash : "nothing",
+	       memmax);
+	failed += memclash[0] || XENMEM_gpumem_op <= memmax;
 	return failed ? 1 : 0;
 }

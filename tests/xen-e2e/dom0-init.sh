@@ -130,6 +130,12 @@ if [ -z "$map" ]; then
 	domu read && [ "$answer" = "read$ones" ] &&
 		ok "the domU's window is still unpopulated" || bad "window: '$answer'"
 else
+	echo "=== permissions and ABI of the batched ops (gpumem-check, W+16)"
+	gpumem-check "$domid" $((win_gfn + 16)) > /tmp/check 2>&1
+	rc=$?
+	cat /tmp/check
+	fails=$((fails + $(grep -c '^FAIL: ' /tmp/check)))
+	[ "$rc" -eq 0 ] || grep -q '^FAIL: ' /tmp/check || bad "gpumem-check: exit $rc"
 	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the differential scenario"
 	. /etc/xen-e2e-frontend.sh
 	. /etc/gpumem/scenario.sh

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * xen-gpumem: the real hypervisor backend, over HYPERVISOR_dm_op.
+ * xen-gpumem: the real hypervisor backend, over HYPERVISOR_dm_op (QUERY and
+ * the existence probe) and HYPERVISOR_memory_op(XENMEM_gpumem_op) (MAP,
+ * REVOKE, STEAL, RETURN: not dm_ops, so that a device model confined by
+ * privcmd's restricted mode cannot issue them; see the threat model in
+ * include/xen/interface/gpumem.h).
  *
  * Every call passes kernel buffers: buffer 0 is a struct xen_dm_op_gpumem,
  * buffer 1 the extents.  Xen's errno values are Linux's on x86.
@@ -46,14 +50,34 @@ struct gpumem_xen_nr_vcpus {
  * gpumem_xen_dm_op() - the only place the module enters Xen
  * @domid: target domain.
  * @nr_bufs: number of buffers.
- * @bufs: the buffers.
+ * @bufs: the buffers, as a dm_op takes them.
+ *
+ * A batched op (two buffers, buffer 0's op MAP .. RETURN) goes to Xen as
+ * XENMEM_gpumem_op with the same two buffers; everything else (QUERY, the
+ * existence probe) as HYPERVISOR_dm_op.  Buffer 0 of every call starts with
+ * its u32 op.
  *
  * Return: Xen's answer.
  */
 int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
 		     struct xen_dm_op_buf *bufs)
 {
+	u32 op;
+
 	KUNIT_STATIC_STUB_REDIRECT(gpumem_xen_dm_op, domid, nr_bufs, bufs);
+	op = *(const u32 *)bufs[0].h;
+	if (nr_bufs == 2 && op >= XEN_DMOP_gpumem_map &&
+	    op <= XEN_DMOP_gpumem_return) {
+		struct xen_gpumem_op mop = {
+			.domid = domid,
+			.op = (uintptr_t)bufs[0].h,
+			.op_size = bufs[0].size,
+			.ext = (uintptr_t)bufs[1].h,
+			.ext_size = bufs[1].size,
+		};
+
+		return HYPERVISOR_memory_op(XENMEM_gpumem_op, &mop);
+	}
 	return HYPERVISOR_dm_op(domid, nr_bufs, bufs);
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_xen_dm_op);

@@ -4,16 +4,51 @@
  * memory (system RAM or PCI BAR pages) to a frontend domain, take it back,
  * and take over frontend RAM for the backend's own use.
  *
- * These are XEN_DMOP_* sub-operations of HYPERVISOR_dm_op, issued by the
- * device model of the target (frontend) domain; like every dm_op they are
- * subject to XSM_DM_PRIV on the target.  The numbers start well above the
- * last upstream sub-op (XEN_DMOP_nr_vcpus, 20) so that upstream growth does
- * not collide with them; the project proves the absence of collision against
- * the Xen public headers at build time.
+ * Two entry points (interface version 2):
+ *
+ * - XEN_DMOP_gpumem_query is a sub-operation of HYPERVISOR_dm_op on the
+ *   target (frontend) domain, subject to XSM_DM_PRIV like every dm_op.  It
+ *   only reports what the hypervisor implements.
+ *
+ * - MAP, REVOKE, STEAL and RETURN (the batched ops) are issued with
+ *   HYPERVISOR_memory_op(XENMEM_gpumem_op, struct xen_gpumem_op *), each
+ *   checked by an XSM hook of its own (xsm_gpumem_map, _revoke, _steal,
+ *   _return; by default XSM_DM_PRIV: the control domain or the target's
+ *   device-model domain).  As dm_op sub-operations they answer -EOPNOTSUPP.
+ *   The op numbers (XEN_DMOP_gpumem_*) keep their historical names: they are
+ *   the values of struct xen_dm_op_gpumem.op in either entry point.
+ *
+ * Threat model: why the batched ops are not dm_ops.  These ops change the
+ * *caller's* memory: MAP lends the caller's RAM or MMIO, STEAL adds pages
+ * to the caller's physmap, RETURN removes them, REVOKE drops references to
+ * the caller's pages.  A dm_op is what a deprivileged device model may
+ * issue: Linux privcmd's restricted mode (IOCTL_PRIVCMD_RESTRICT) lets a
+ * dom0 process issue HYPERVISOR_dm_op for its one target domid with any
+ * sub-op, and no other hypercall.  Xen sees dom0 either way and no XSM
+ * check on domains can tell that process from dom0's kernel: as dm_ops, a
+ * device model confined to its guest could have lent that guest any dom0
+ * GFN, or any MMIO dom0 may touch, or emptied dom0's landing GFNs.  As a
+ * memory_op sub-op they are refused by restricted privcmd
+ * (IOCTL_PRIVCMD_HYPERCALL) and reachable only by the backend's kernel or an
+ * unrestricted (root) privcmd user of it.  Residual risks: (1) a process
+ * with unrestricted privcmd in the backend can still issue them, as it can
+ * any hypercall of that domain; (2) a device model running in a stub domain
+ * lends its own memory, and MMIO only within both its own and its target's
+ * iomem permissions (below); (3) any other kernel path of the backend that
+ * forwards arbitrary memory_op sub-ops for userspace would reopen the hole
+ * (Linux has none).  MMIO is checked as XEN_DOMCTL_memory_mapping checks it:
+ * the range must be in the iomem permissions of the caller and of the
+ * target (xl's iomem=, as for passthrough) and allowed by
+ * xsm_iomem_mapping() for the target.
+ *
+ * Numbers: the dm_op sub-ops start well above the last upstream one
+ * (XEN_DMOP_nr_vcpus, 20) and XENMEM_gpumem_op lies above every upstream
+ * XENMEM_* number and below MEMOP_EXTENT_SHIFT's bit, so that upstream
+ * growth does not collide with them; the project proves the absence of
+ * collision against the Xen public headers at build time.
  *
  * Buffer 0 of every call holds a struct xen_dm_op_gpumem.  Batched ops
- * (MAP, REVOKE, STEAL, RETURN) take an array of
- * struct xen_dm_op_gpumem_extent in buffer 1.
+ * take an array of struct xen_dm_op_gpumem_extent in buffer 1.
  *
  * Errors are negative Xen errno values (public/errno.h).
  *
@@ -40,7 +75,36 @@
 /* Bit for op in xen_dm_op_gpumem_query.ops. */
 #define XEN_GPUMEM_OP_BIT(op)   (1u << ((op) - XEN_DMOP_gpumem_first))
 
-#define XEN_GPUMEM_INTERFACE_VERSION 1
+#define XEN_GPUMEM_INTERFACE_VERSION 2
+
+/*
+ * HYPERVISOR_memory_op command of the batched ops.  Xen's continuation of a
+ * call sets bit 6 (MEMOP_EXTENT_SHIFT) of the command; callers issue the
+ * bare command.  32-bit callers are not supported (-ENOSYS).
+ */
+#define XENMEM_gpumem_op 48
+
+/**
+ * struct xen_gpumem_op - argument of HYPERVISOR_memory_op(XENMEM_gpumem_op)
+ * @domid: IN: the target (frontend) domain.
+ * @pad: must be 0.
+ * @op: IN: address of buffer 0, a struct xen_dm_op_gpumem (IN/OUT).
+ * @op_size: IN: its size in bytes.
+ * @ext: IN: address of buffer 1, the extent array (IN/OUT).
+ * @ext_size: IN: its size in bytes.
+ *
+ * The two buffers are the ones a dm_op would have taken, addresses in the
+ * caller's own (virtual) address space.  -ESRCH: no such domain; -EINVAL:
+ * not an HVM domain, or pad != 0; -EPERM: the caller may not act on it.
+ */
+struct xen_gpumem_op {
+	uint16_t domid;
+	uint16_t pad[3];
+	uint64_t op;
+	uint64_t op_size;
+	uint64_t ext;
+	uint64_t ext_size;
+};
 
 /*
  * Frames one extent may cover: one 2 MiB superpage.  Bounds the work Xen does
@@ -70,7 +134,10 @@
  * @gfn: IN: first frontend GFN.
  * @nr_frames: IN: 1 .. XEN_GPUMEM_MAX_EXTENT_FRAMES frames at consecutive
  *             frames and consecutive GFNs.
- * @flags: IN: XEN_GPUMEM_EXT_* (MAP only; 0 for the other ops).
+ * @flags: IN: XEN_GPUMEM_EXT_* (MAP only; 0 for the other ops).  The cache
+ *         type is honoured: RAM takes only XEN_GPUMEM_CACHE_WB, MMIO only
+ *         XEN_GPUMEM_CACHE_UC or _WC; the other combinations answer
+ *         -EOPNOTSUPP, the reserved type 3 -EINVAL.
  * @status: OUT: 0, or the negative errno that stopped the batch here.
  *          Xen writes it for every extent it processes.
  * @pad: must be 0.
@@ -89,10 +156,12 @@ struct xen_dm_op_gpumem_extent {
 /**
  * struct xen_dm_op_gpumem_batch - header of MAP, REVOKE, STEAL and RETURN
  * @nr: IN: number of extents in buffer 1 (at most query.max_extents).
- * @done: IN/OUT: extents completed.  Must be 0 on entry.  Xen advances it
- *        across continuations.  On success it equals @nr; on failure it is the
- *        index of the extent that failed, whose status holds the error, and
- *        extents [0, done) have been applied.
+ * @done: IN/OUT: extents completed.  Must be 0 on entry (-EINVAL
+ *        otherwise: Xen tells its own continuation, which resumes at @done,
+ *        by the command, see XENMEM_gpumem_op).  Xen advances it across
+ *        continuations.  On success it equals @nr; on failure it is the index
+ *        of the extent that failed, whose status holds the error, and extents
+ *        [0, done) have been applied.
  * @flags: IN: must be 0.
  * @pad: must be 0.
  * @instance: IN: the target's instance, as XEN_DMOP_gpumem_query reported
@@ -155,7 +224,7 @@ struct xen_dm_op_gpumem {
 /*
  * The contract each op must implement.
  *
- * Terms: "backend" is the calling domain, "frontend" the dm_op target.  A
+ * Terms: "backend" is the calling domain, "frontend" the target.  A
  * "lent" frontend entry is one created by MAP or left by STEAL: a p2m type of
  * its own that the frontend cannot grant, cannot have foreign-mapped, cannot
  * pass as a hypercall buffer (hypercalls that read or write through the GFN
@@ -186,11 +255,19 @@ struct xen_dm_op_gpumem {
  *     is backend-owned RAM; Xen takes a page reference held until REVOKE, so
  *     the page cannot be freed or reallocated while the frontend maps it.
  *     Else -EPERM.
- *   - MMIO: every frame must be in the backend's iomem permissions (-EPERM)
- *     and must not be RAM (-EINVAL).
+ *     A backend that is not auto-translated (PV) is refused (-EOPNOTSUPP):
+ *     its writable lent page could later be validated as one of its page
+ *     tables that the frontend writes.
+ *   - MMIO: every frame must be in the iomem permissions of the backend and
+ *     of the frontend, and allowed by XSM for the frontend (-EPERM), and
+ *     must not be RAM (-EINVAL).
  *   - Every target GFN must be unpopulated: -EEXIST otherwise.
- *   - XEN_GPUMEM_EXT_RO: frontend writes fault.  Cacheability is honoured
- *     for RAM and MMIO alike.
+ *   - XEN_GPUMEM_EXT_RO: frontend writes fault.
+ *   - Cache type, honoured whatever the frontend's MTRRs or PAT say: RAM
+ *     is lent write-back (XEN_GPUMEM_CACHE_WB; WC or UC: -EOPNOTSUPP, an
+ *     uncached alias of RAM everyone else maps write-back); MMIO is lent
+ *     uncached (UC) or write-combining (WC), never cacheable (WB:
+ *     -EOPNOTSUPP).
  *   - Aligned 2 MiB runs may be mapped as superpages.
  *   Malformed extents (nr_frames 0 or too large, unknown or reserved flags,
  *   GFN beyond the frontend's physmap limit, pad != 0): -EINVAL.
@@ -205,8 +282,11 @@ struct xen_dm_op_gpumem {
  *   - Infallible for a valid request: it fails only for a malformed extent
  *     (-EINVAL) or a GFN that holds anything other than a lent entry or
  *     nothing (-EPERM): the backend never revokes what it did not lend.
- *   - On a dying frontend it succeeds; on a destroyed one dm_op itself
- *     answers -ESRCH and nothing maps the frames any more.
+ *   - On a dying frontend it succeeds, with the same meaning: when it
+ *     returns, the extent's lent entries are gone and their references
+ *     dropped (by this REVOKE, or by the frontend's teardown before it);
+ *     only the -EPERM check is skipped.  On a destroyed frontend the call
+ *     answers -ESRCH, and nothing maps the frames any more.
  *   - Bounded time per call; continuations between extents.
  *   A backend treats any failure as a fatal invariant breach.
  *

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * gpumem-check DOMID GFN: the permission model and ABI checks of the
+ * reference Xen (xen/README.md, "Review fixes"), run by dom0's /init
+ * (tests/xen-e2e/dom0-init.sh) against the PVH domU DOMID, whose GFN is
+ * unpopulated and unused by the scenario.  Prints "ok: " and "FAIL: " lines;
+ * exits 1 if any check failed.
+ *
+ * It talks to Xen through /dev/xen/privcmd, not through xen-gpumem.ko:
+ *  - a privcmd file restricted to DOMID (IOCTL_PRIVCMD_RESTRICT, what a
+ *    deprivileged device model holds) may QUERY as a dm_op, but MAP as a
+ *    dm_op answers -EOPNOTSUPP and XENMEM_gpumem_op is refused by privcmd
+ *    (-EPERM): the batched ops that touch the caller's memory are out of
+ *    its reach;
+ *  - with an unrestricted file, XENMEM_gpumem_op refuses a first call with
+ *    done != 0 (-EINVAL), MMIO outside the frontend's iomem permissions
+ *    (-EPERM: legacy VGA, which dom0 may touch and the domU may not),
+ *    cacheable MMIO (-EOPNOTSUPP), and lends a dom0 RAM page
+ *    write-combining (the memory type is honoured) and revokes it; then
+ *    lends BATCH pages in BATCH one-frame extents (a batch Xen may preempt
+ *    and continue) at GFN + 64 ... and revokes them in one extent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+
+#include "gpumem.h"	/* include/xen/interface/gpumem.h */
+
+/* Linux's include/uapi/xen/privcmd.h (its header needs kernel headers). */
+struct privcmd_hypercall {
+	__u64 op;
+	__u64 arg[5];
+};
+
+struct privcmd_dm_op_buf {
+	void *uptr;
+	size_t size;
+};
+
+struct privcmd_dm_op {
+	__u16 dom;
+	__u16 num;
+	const struct privcmd_dm_op_buf *ubufs;
+};
+
+#define IOCTL_PRIVCMD_HYPERCALL \
+	_IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+#define IOCTL_PRIVCMD_DM_OP \
+	_IOC(_IOC_NONE, 'P', 5, sizeof(struct privcmd_dm_op))
+#define IOCTL_PRIVCMD_RESTRICT \
+	_IOC(_IOC_NONE, 'P', 6, sizeof(__u16))
+
+#define HYPERVISOR_memory_op 12
+#define BATCH 256
+
+static int failures;
+
+static void check(int cond, const char *fmt, const char *what, int got,
+		  int want)
+{
+	printf("%s: %s: ", cond ? "ok" : "FAIL", what);
+	printf(fmt, got, want);
+	printf("\n");
+	failures += !cond;
+}
+
+/* An ioctl's answer as a negative errno, or its non-negative result. */
+static int ioc(int fd, unsigned long cmd, void *arg)
+{
+	int rc = ioctl(fd, cmd, arg);
+
+	return rc < 0 ? -errno : rc;
+}
+
+static int dm_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
+		 struct xen_dm_op_gpumem_extent *ext, unsigned int nr)
+{
+	struct privcmd_dm_op_buf bufs[2] = {
+		{ op, sizeof(*op) }, { ext, nr * sizeof(*ext) },
+	};
+	struct privcmd_dm_op d = { .dom = dom, .num = ext ? 2 : 1,
+				   .ubufs = bufs };
+
+	return ioc(fd, IOCTL_PRIVCMD_DM_OP, &d);
+}
+
+static int gpumem_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
+		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr)
+{
+	struct xen_gpumem_op x = {
+		.domid = dom,
+		.op = (uintptr_t)op, .op_size = sizeof(*op),
+		.ext = (uintptr_t)ext, .ext_size = nr * sizeof(*ext),
+	};
+	struct privcmd_hypercall h = {
+		.op = HYPERVISOR_memory_op,
+		.arg = { XENMEM_gpumem_op, (uintptr_t)&x },
+	};
+
+	return ioc(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
+}
+
+/* dom0's GFN of @p (PVH: its physmap), from /proc/self/pagemap. */
+static __u64 gfn_of(const void *p)
+{
+	__u64 ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent),
+		  (uintptr_t)p / 4096 * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return (ent >> 63) ? ent & ((1ull << 55) - 1) : 0;
+}
+
+/* MAP of BATCH dom0 pages, one extent each, then one REVOKE of them all. */
+static void batch(int fd, __u16 dom, __u64 gfn)
+{
+	static struct xen_dm_op_gpumem_extent ext[BATCH];
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_map };
+	unsigned char *buf;
+	unsigned int i, bad = 0;
+	int rc;
+
+	buf = mmap(NULL, BATCH * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE,
+		   -1, 0);
+	if (buf == MAP_FAILED) {
+		printf("FAIL: mmap of %u pages: %s\n", BATCH, strerror(errno));
+		failures++;
+		return;
+	}
+	for (i = 0; i < BATCH; i++) {
+		memset(buf + i * 4096, i, 4096);
+		ext[i] = (struct xen_dm_op_gpumem_extent){
+			.frame = gfn_of(buf + i * 4096), .gfn = gfn + i,
+			.nr_frames = 1,
+			.flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB),
+		};
+		bad += !ext[i].frame;
+	}
+	op.u.batch.nr = BATCH;
+	rc = gpumem_op(fd, dom, &op, ext, BATCH);
+	check(!bad && rc == 0 && op.u.batch.done == BATCH, "rc %d, done %d",
+	      "MAP of 256 one-page extents in one call", rc,
+	      (int)op.u.batch.done);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_revoke;
+	op.u.batch.nr = 1;
+	ext[0] = (struct xen_dm_op_gpumem_extent){ .gfn = gfn,
+						   .nr_frames = BATCH };
+	rc = gpumem_op(fd, dom, &op, ext, 1);
+	check(rc == 0 && op.u.batch.done == 1, "rc %d, done %d",
+	      "REVOKE of them in one extent", rc, (int)op.u.batch.done);
+	munmap(buf, BATCH * 4096);
+}
+
+int main(int argc, char **argv)
+{
+	struct xen_dm_op_gpumem op;
+	struct xen_dm_op_gpumem_extent ext;
+	__u16 dom;
+	__u64 gfn, ram;
+	unsigned char *page;
+	int fd, rc;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DOMID GFN\n", argv[0]);
+		return 2;
+	}
+	dom = (__u16)strtoul(argv[1], NULL, 0);
+	gfn = strtoull(argv[2], NULL, 0);
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE,
+		    -1, 0);
+	if (page == MAP_FAILED) {
+		printf("FAIL: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(page, 0x5c, 4096);
+	ram = gfn_of(page);
+
+	/* 1. A device model confined to its domain. */
+	fd = open("/dev/xen/privcmd", O_RDWR);
+	if (fd < 0) {
+		printf("FAIL: /dev/xen/privcmd: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = ioc(fd, IOCTL_PRIVCMD_RESTRICT, &dom);
+	check(rc == 0, "rc %d, want %d", "privcmd restricted to the domU", rc,
+	      0);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_query;
+	rc = dm_op(fd, dom, &op, NULL, 0);
+	check(rc == 0 && op.u.query.version == XEN_GPUMEM_INTERFACE_VERSION,
+	      "rc %d, version %d", "restricted: QUERY as a dm_op answers",
+	      rc, (int)op.u.query.version);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_map;
+	op.u.batch.nr = 1;
+	ext = (struct xen_dm_op_gpumem_extent){
+		.frame = ram, .gfn = gfn, .nr_frames = 1,
+		.flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB),
+	};
+	rc = dm_op(fd, dom, &op, &ext, 1);
+	check(rc == -EOPNOTSUPP, "rc %d, want %d",
+	      "restricted: MAP of dom0 RAM as a dm_op refused", rc,
+	      -EOPNOTSUPP);
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -EPERM, "rc %d, want %d",
+	      "restricted: XENMEM_gpumem_op refused by privcmd", rc, -EPERM);
+	close(fd);
+
+	/* 2. The backend's kernel (here: unrestricted privcmd). */
+	fd = open("/dev/xen/privcmd", O_RDWR);
+	if (fd < 0) {
+		printf("FAIL: /dev/xen/privcmd: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_map;
+	op.u.batch.nr = 1;
+	op.u.batch.done = 1;
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -EINVAL, "rc %d, want %d",
+	      "MAP, a first call with done 1: EINVAL", rc, -EINVAL);
+
+	op.u.batch.done = 0;
+	ext = (struct xen_dm_op_gpumem_extent){
+		.frame = 0xa0, .gfn = gfn, .nr_frames = 1,
+		.flags = XEN_GPUMEM_EXT_MMIO |
+			 XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_UC),
+	};
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -EPERM && ext.status == -EPERM, "rc %d, status %d",
+	      "MAP of MMIO (0xa0) outside the domU's iomem: EPERM", rc,
+	      ext.status);
+
+	ext.flags = XEN_GPUMEM_EXT_MMIO |
+		    XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+	ext.status = 0;
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -EOPNOTSUPP && ext.status == -EOPNOTSUPP,
+	      "rc %d, status %d", "MAP of write-back MMIO: EOPNOTSUPP", rc,
+	      ext.status);
+
+	ext = (struct xen_dm_op_gpumem_extent){
+		.frame = ram, .gfn = gfn, .nr_frames = 1,
+		.flags = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC),
+	};
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(ram && rc == 0 && op.u.batch.done == 1, "rc %d, done %d",
+	      "MAP of a dom0 RAM page write-combining", rc,
+	      (int)op.u.batch.done);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_revoke;
+	op.u.batch.nr = 1;
+	ext = (struct xen_dm_op_gpumem_extent){ .gfn = gfn, .nr_frames = 1 };
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == 0 && op.u.batch.done == 1, "rc %d, done %d",
+	      "REVOKE of it", rc, (int)op.u.batch.done);
+
+	batch(fd, dom, gfn + 64);
+	close(fd);
+
+	return failures ? 1 : 0;
+}
