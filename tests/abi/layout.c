@@ -58,3 +58,5 @@ F(xen_dm_op_gpumem_query, flags); F(xen_dm_op_gpumem_query, pad);
 F(xen_dm_op_gpumem_query, instance);
 S(xen_dm_op_gpumem); F(xen_dm_op_gpumem, op); F(xen_dm_op_gpumem, pad);
 F(xen_dm_op_gpumem, u);
+S(xen_gpumem_op); F(xen_gpumem_op, domid); F(xen_gpumem_op, op);
+F(xen_gpumem_op, op_size); F(xen_gpumem_op, ext); F(xen_gpumem_op, ext_size);
