@@ -15,7 +15,9 @@
  *  - with an unrestricted file, XENMEM_gpumem_op refuses a first call with
  *    done != 0 (-EINVAL), MMIO outside the frontend's iomem permissions
  *    (-EPERM: legacy VGA, which dom0 may touch and the domU may not),
- *    cacheable MMIO (-EOPNOTSUPP), and lends a dom0 RAM page
+ *    cacheable MMIO (-EOPNOTSUPP), an op naming another instance of the
+ *    domid than QUERY reported (-ESRCH: what a reused domid looks like),
+ *    and lends a dom0 RAM page
  *    write-combining (the memory type is honoured) and revokes it; then
  *    lends BATCH pages in BATCH one-frame extents (a batch Xen may preempt
  *    and continue) at GFN + 64 ... and revokes them in one extent.
@@ -62,6 +64,7 @@ struct privcmd_dm_op {
 #define BATCH 256
 
 static int failures;
+static __u64 instance;	/* the domU's, as QUERY reported it */
 
 static void check(int cond, const char *fmt, const char *what, int got,
 		  int want)
@@ -95,7 +98,11 @@ static int dm_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
 static int gpumem_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
 		     struct xen_dm_op_gpumem_extent *ext, unsigned int nr)
 {
-	struct xen_gpumem_op x = {
+	struct xen_gpumem_op x;
+
+	if (op->op != XEN_DMOP_gpumem_query && !op->u.batch.instance)
+		op->u.batch.instance = instance;
+	x = (struct xen_gpumem_op){
 		.domid = dom,
 		.op = (uintptr_t)op, .op_size = sizeof(*op),
 		.ext = (uintptr_t)ext, .ext_size = nr * sizeof(*ext),
@@ -206,6 +213,9 @@ int main(int argc, char **argv)
 	check(rc == 0 && op.u.query.version == XEN_GPUMEM_INTERFACE_VERSION,
 	      "rc %d, version %d", "restricted: QUERY as a dm_op answers",
 	      rc, (int)op.u.query.version);
+	instance = op.u.query.instance;
+	check(instance != 0, "instance %d, want %d", "QUERY reports an instance",
+	      (int)instance, 1);
 	memset(&op, 0, sizeof(op));
 	op.op = XEN_DMOP_gpumem_map;
 	op.u.batch.nr = 1;
@@ -237,6 +247,12 @@ int main(int argc, char **argv)
 	      "MAP, a first call with done 1: EINVAL", rc, -EINVAL);
 
 	op.u.batch.done = 0;
+	op.u.batch.instance = instance + 1;
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -ESRCH && op.u.batch.done == 0, "rc %d, want %d",
+	      "MAP naming another instance of the domid: ESRCH", rc, -ESRCH);
+	op.u.batch.instance = 0;	/* gpumem_op() fills in the right one */
+
 	ext = (struct xen_dm_op_gpumem_extent){
 		.frame = 0xa0, .gfn = gfn, .nr_frames = 1,
 		.flags = XEN_GPUMEM_EXT_MMIO |
