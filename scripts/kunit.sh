@@ -15,7 +15,7 @@ cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 build=$cache/kunit-build
 min_tests=${XEN_GPUMEM_MIN_TESTS:-40}
 suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen xen_gpumem_region
-	xen_gpumem_dmabuf xen_gpumem_exporters xen_gpumem_ttm xen_gpumem_steal
+	xen_gpumem_dmabuf xen_gpumem_exporters xen_gpumem_ttm xen_gpumem_steal xen_gpumem_errno
 	xen_gpumem_faults xen_gpumem_leaks)
 t0=$(date +%s)
 
