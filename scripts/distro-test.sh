@@ -81,7 +81,7 @@ echo "distro-test: module log lines:"
 grep -E 'xen_gpumem|xen-gpumem' "$log" | grep -v '^init:' | sed 's/^/  /' || true
 grep -q 'xen:xen_gpumem: /dev/xen/gpumem ready, hvsim backend' "$log" ||
 	fail "no load line of the module in $log"
-grep -q 'xen:xen_gpumem: simulated hypervisor (hvsim)' "$log" ||
+grep -q 'xen:xen_gpumem: hvsim: simulated hypervisor' "$log" ||
 	fail "no hvsim line of the module in $log"
 grep -E '^init: ' "$log" | sed 's/^/  /'
 echo "distro-test: gpumem info:"

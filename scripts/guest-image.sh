@@ -33,7 +33,7 @@ rm -rf "$oot"
 mkdir -p "$oot"
 (cd "$top" && git ls-files -co --exclude-standard -z) |
 	(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
-make -C "$kdir" M="$oot" modules > "$work/module-build.log" 2>&1 ||
+make -C "$kdir" M="$oot" HVSIM=y modules > "$work/module-build.log" 2>&1 ||
 	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
 ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
 [ -f "$ko" ] || fail "no $ko"

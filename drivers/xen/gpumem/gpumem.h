@@ -19,6 +19,7 @@
 #include <xen/interface/gpumem.h>
 
 struct address_space;
+struct dentry;
 struct dma_buf_attachment;
 struct gpumem_hv;
 struct gpumem_stolen;
@@ -56,7 +57,7 @@ struct xen_dm_op_buf;
  *
  * Every code path that reaches the hypervisor goes through this table; the
  * two implementations are the real Xen (gpumem-hv-xen.c) and the simulated
- * hypervisor (hvsim.c).
+ * hypervisor (hvsim-*.c).
  */
 struct gpumem_hv_ops {
 	int (*query)(struct gpumem_hv *hv, domid_t domid,
@@ -371,6 +372,17 @@ void gpumem_hv_revoke_bitmap(struct gpumem_revoke_batch *b,
 /* gpumem-hv-xen.c */
 extern struct gpumem_hv gpumem_hv_xen;
 struct gpumem_hv *gpumem_hv_xen_create(void);
+#if IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM)
+struct gpumem_hv *gpumem_hvsim_create(u64 backend_max_pages,
+				      struct dentry *debugfs);
+#else
+static inline struct gpumem_hv *gpumem_hvsim_create(u64 backend_max_pages,
+						    struct dentry *debugfs)
+{
+	pr_err("backend=hvsim: built without CONFIG_XEN_GPUMEM_HVSIM\n");
+	return ERR_PTR(-EINVAL);
+}
+#endif
 int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
 		     struct xen_dm_op_buf *bufs);
 
