@@ -14,7 +14,7 @@
 
 struct file;
 
-#include "../gpumem.h"
+#include "../gpumem-priv.h"
 #include "../hvsim.h"
 
 #define ENV_FE		1	/* the frontend the context binds */

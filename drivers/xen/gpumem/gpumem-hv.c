@@ -17,7 +17,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 #include "gpumem_trace.h"
 
 /**

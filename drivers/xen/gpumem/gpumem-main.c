@@ -30,7 +30,7 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
 static char *backend = "xen";
 module_param(backend, charp, 0444);

@@ -74,9 +74,8 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
 	/*
 	 * Like Xen's continuations, the lock is dropped between extents, and
 	 * the domain is looked up again each time: a frontend that is gone
-	 * fails the call with -ESRCH before the extent is looked at, so that
-	 * its status is not written (the differential test caught hvsim
-	 * writing it where the reference Xen's dm_op does not).
+	 * fails the call with -ESRCH before the extent is looked at, and its
+	 * status is not written, as the reference Xen's op leaves it.
 	 */
 	for (i = 0; !rc && i < nr; i++) {
 		struct hvsim_domain *d;

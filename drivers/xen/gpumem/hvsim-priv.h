@@ -32,7 +32,7 @@
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 #include "hvsim.h"
 
 #define HVSIM_NR_OPS		(XEN_DMOP_gpumem_last - XEN_DMOP_gpumem_first + 1)
