@@ -5,6 +5,7 @@
 #    (HVSIM=y: the simulated hypervisor is checked too);
 #  - modinfo shows the licence, the description and every parameter, and a
 #    production build (no HVSIM=y) has no hvsim code or parameter;
+#  - no import circle among the module's files (scripts/import-graph.py);
 #  - checkpatch.pl --strict is clean on every C file and header.
 set -euo pipefail
 
@@ -37,6 +38,8 @@ for p in backend max_extents max_regions max_pages max_stolen_pages; do
 done
 echo "check: $(basename "$ko") built against $(basename "$kdir"), W=1 + sparse: no warning"
 modinfo -F parm "$ko" | grep -q '^hvsim_ram:' || fail "modinfo: the HVSIM=y build has no hvsim parameter"
+"$top/scripts/import-graph.py" "$work/drivers/xen/gpumem" ||
+	fail "the module's files call each other in a circle"
 
 # A production build: no simulated hypervisor in it at all.
 prod=$cache/oot-production

@@ -39,7 +39,6 @@
 
 #include "gpumem-priv.h"
 
-#define CREATE_TRACE_POINTS
 #include "gpumem_trace.h"
 
 /* Revokes of @ctx's frontend, from the context's preallocated extents. */
