@@ -36,6 +36,7 @@ const char *gpumem_hv_op_name(unsigned int op)
 		return "?";
 	return names[op - XEN_DMOP_gpumem_first];
 }
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_op_name);
 
 /* Trace one call: the extents it applied, and the one it stopped at. */
 static void gpumem_hv_trace(domid_t domid, unsigned int op,

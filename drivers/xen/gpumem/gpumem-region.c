@@ -459,6 +459,7 @@ int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
 	mutex_unlock(&ctx->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(gpumem_region_populate);
 
 static int gpumem_region_revoke_part(struct gpumem_region *r, u64 first,
 				     u64 nr)

@@ -39,6 +39,8 @@
 #include <asm/memtype.h>
 #include <asm/pgtable_types.h>
 
+#include <kunit/visibility.h>
+
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem-priv.h"
@@ -79,6 +81,7 @@ enum gpumem_pfn_kind gpumem_pfn_kind(unsigned long pfn)
 		return GPUMEM_PFN_MMIO;
 	return GPUMEM_PFN_FOREIGN;
 }
+EXPORT_SYMBOL_IF_KUNIT(gpumem_pfn_kind);
 
 /**
  * gpumem_frame_set() - what backs one page, from its frame
