@@ -17,11 +17,14 @@ src=$("$top/scripts/linux-tree.sh")
 fail() { echo "check: FAIL: $*" >&2; exit 1; }
 
 # Build in a copy, so the work tree stays free of build products.
+copy_tree() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	(cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null ||
+		find . -type f -print0) | (cd "$top" && rsync -a --from0 --files-from=- . "$1/")
+}
 work=$cache/oot
-rm -rf "$work"
-mkdir -p "$work"
-(cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null ||
-	find . -type f -print0) | (cd "$top" && rsync -a --from0 --files-from=- . "$work/")
+copy_tree "$work"
 log=$work/build.log
 make -C "$kdir" M="$work" HVSIM=y W=1 C=2 CHECK=sparse modules > "$log" 2>&1 ||
 	{ cat "$log" >&2; fail "out-of-tree build against $kdir"; }
@@ -43,9 +46,7 @@ modinfo -F parm "$ko" | grep -q '^hvsim_ram:' || fail "modinfo: the HVSIM=y buil
 
 # A production build: no simulated hypervisor in it at all.
 prod=$cache/oot-production
-rm -rf "$prod"
-cp -a "$work" "$prod"
-make -C "$kdir" M="$prod" clean > /dev/null 2>&1
+copy_tree "$prod"
 make -C "$kdir" M="$prod" modules > "$prod/build.log" 2>&1 ||
 	{ cat "$prod/build.log" >&2; fail "production build against $kdir"; }
 pko=$prod/drivers/xen/gpumem/xen-gpumem.ko

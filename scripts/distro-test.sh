@@ -111,7 +111,7 @@ if echo "$kst" | grep -E '^not ok|# SKIP' >&2; then
 	fail "selftests: a case failed or was skipped"
 fi
 kst_ok=$(echo "$kst" | grep -cE '^ok [0-9]+ ' || true)
-[ "$kst_ok" -ge 5 ] || fail "selftests: $kst_ok cases ok, want 5"
+[ "$kst_ok" -ge 6 ] || fail "selftests: $kst_ok cases ok, want 6"
 splat='WARNING:|BUG:|Call Trace:|KASAN|UBSAN|lockdep|possible circular|Oops|general protection fault|Kernel panic|RCU stall|hung_task|blocked for more than'
 if grep -nE "$splat" "$log" >&2; then
 	fail "kernel splat in $log"

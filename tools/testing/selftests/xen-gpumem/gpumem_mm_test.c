@@ -2,7 +2,8 @@
 /*
  * xen-gpumem selftests: what a device model's own address space does to
  * the frontend, through the syscalls that do it (madvise, mprotect,
- * mremap, fork), which KUnit cannot make.
+ * mremap, fork), which KUnit cannot make; and a frontend's domid reused by
+ * a new domain, made with hvsim's debugfs as a toolstack would.
  *
  * Needs xen-gpumem loaded with backend=hvsim (a build with HVSIM=y),
  * root, and debugfs at /sys/kernel/debug: after every step a case reads
@@ -367,6 +368,85 @@ TEST_F(gpumem, fork_cow)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	/* The child still saw its own copy. */
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int hvsim_ctl(const char *file, const char *cmd)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), HVSIM "/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, strlen(cmd));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int bind_ctx(unsigned int domid)
+{
+	struct gpumem_bind b = { .domid = domid };
+	int fd = open("/dev/xen/gpumem", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && ioctl(fd, GPUMEM_IOCTL_BIND, &b)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int map_one(int fd, unsigned int domid, void *addr, uint64_t gfn)
+{
+	struct gpumem_map_va a = {
+		.hva = (uintptr_t)addr, .len = PAGE, .gfn = gfn, .domid = domid,
+	};
+
+	return ioctl(fd, GPUMEM_IOCTL_MAP_VA, &a) ? -errno : 0;
+}
+
+/*
+ * A second frontend, destroyed, and its domid given to a new domain (hvsim's
+ * new_domain and destroy, as a toolstack would): the context bound to the
+ * first one is refused with ESRCH and touches nothing of the new one, which
+ * a new context binds and lends to.
+ */
+TEST(domid_reused)
+{
+	const unsigned int domid = 7;
+	unsigned char *page;
+	uint64_t frame;
+	int old, fresh;
+	char type[16];
+
+	if (access(HVSIM "/new_domain", W_OK))
+		SKIP(return, "needs the module loaded with backend=hvsim");
+	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_EQ(0, hvsim_ctl("new_domain", "7 4096 16"));
+	old = bind_ctx(domid);
+	ASSERT_LE(0, old);
+	ASSERT_EQ(0, map_one(old, domid, page, 100));
+
+	ASSERT_EQ(0, hvsim_ctl("destroy", "7"));
+	ASSERT_EQ(0, hvsim_ctl("new_domain", "7 4096 16"));
+	EXPECT_EQ(-ESRCH, map_one(old, domid, page, 200));
+	EXPECT_EQ(-EEXIST, hvsim_ctl("new_domain", "7 4096 16"));
+
+	fresh = bind_ctx(domid);
+	ASSERT_LE(0, fresh);
+	EXPECT_EQ(0, map_one(fresh, domid, page, 200));
+	ASSERT_EQ(0, p2m_entry(domid, 200, type, &frame));
+	EXPECT_STREQ("lent", type);
+	EXPECT_EQ(pfn_of(page), frame);
+	/* The new domain never saw the old context's GFN. */
+	ASSERT_EQ(0, p2m_entry(domid, 100, type, &frame));
+	EXPECT_STREQ("hole", type);
+	close(old);
+	close(fresh);
+	EXPECT_EQ(0, hvsim_ctl("destroy", "7"));
 }
 
 TEST_HARNESS_MAIN
