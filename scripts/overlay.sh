@@ -33,9 +33,15 @@ grep -q 'drivers/xen/gpumem/Kconfig' "$tree/drivers/xen/Kconfig" ||
 grep -q 'CONFIG_XEN_GPUMEM)' "$tree/drivers/xen/Makefile" ||
 	echo 'obj-$(CONFIG_XEN_GPUMEM)		+= gpumem/' >> "$tree/drivers/xen/Makefile"
 
+# The ioctl magic, in the columns of that table (Sphinx refuses a line whose
+# text starts off its column); a line of an older overlay is replaced.
 rst=$tree/Documentation/userspace-api/ioctl/ioctl-number.rst
-grep -q 'uapi/xen/gpumem.h' "$rst" ||
-	sed -i 's|^\(0xB8  01-02  uapi/misc/mrvl_cn10k_dpi.h.*\)$|\1\n0xB9  00-0F  uapi/xen/gpumem.h                                        Xen GPU memory lending|' "$rst"
+line=$(printf '%-6s%-7s%-58s%s' 0xB9 00-0F uapi/xen/gpumem.h 'Xen GPU memory lending')
+if ! grep -qxF "$line" "$rst"; then
+	sed -i '/^0xB9 .*uapi\/xen\/gpumem\.h/d' "$rst"
+	sed -i "s|^\(0xB8  01-02  uapi/misc/mrvl_cn10k_dpi.h.*\)\$|\1\n$line|" "$rst"
+fi
+grep -qxF "$line" "$rst" || { echo "overlay: could not hook $rst" >&2; exit 1; }
 
 # The documentation indexes: the uAPI guide beside iommufd, the driver's
 # manual in the alphabetical list of driver-api.
