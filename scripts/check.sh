@@ -3,7 +3,9 @@
 #  - xen-gpumem.ko builds out of tree against Debian's 6.12 headers with W=1
 #    and sparse (C=2) and not one warning;
 #  - modinfo shows the licence, the description and every parameter;
-#  - checkpatch.pl --strict is clean on every C file and header.
+#  - checkpatch.pl --strict is clean on every C file and header;
+#  - the documentation builds with the kernel's make htmldocs without a
+#    warning in the project's files (scripts/htmldocs.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,3 +60,6 @@ out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION
 	-f $tools 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 [ -z "$out" ] || { echo "$out" >&2; fail "checkpatch --strict"; }
 echo "check: checkpatch --strict clean on $(echo $files | wc -w) files, the Xen ABI header and $(echo $tools | wc -w) tools files"
+
+# The documentation, with the kernel's Sphinx (cached copy of the tree).
+"$top/scripts/htmldocs.sh"

@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
-# The project's documentation, built by the kernel's own Sphinx setup:
+# The project's documentation, built by the kernel's own Sphinx setup
+# (Documentation/conf.py, kernel-doc, the C domain, automarkup):
 #
 #  1. a private copy of Debian's 6.12 source in $XEN_GPUMEM_CACHE/docs-tree
-#     (made once per source version, reused afterwards; the tree that
-#     kunit.sh overlays is never written to);
-#  2. scripts/overlay.sh on that copy (our rst files, headers and index
-#     entries);
-#  3. `make SPHINXDIRS="userspace-api driver-api" htmldocs` there.
+#     (made once per source version and reused; the tree that kunit.sh
+#     overlays is only read);
+#  2. scripts/overlay.sh on that copy (the rst files, the uAPI header, the
+#     index entries);
+#  3. the kernel's `make SPHINXDIRS=... htmldocs` there.
 #
-# Fails on any Sphinx or kernel-doc warning that names one of the project's
-# files (Documentation/*/xen-gpumem.rst, include/uapi/xen/gpumem.h) and on a
-# failed build.  The rest of the two books has warnings of its own under
-# Debian's Sphinx 5.3 that are not ours to fix: they are counted and kept in
-# the log, not fatal.  HTMLDOCS_DIRS overrides the SPHINXDIRS.
+#   htmldocs.sh          the check of `make test` (scripts/check.sh): a book
+#                        of the project's two rst files alone
+#                        (Documentation/xen-gpumem/ in the copy), built with
+#                        SPHINXDIRS=xen-gpumem; fails on any warning at all.
+#   htmldocs.sh --full   the books the files belong to, as a reader gets
+#                        them: SPHINXDIRS="userspace-api driver-api".  Fails
+#                        on any warning that names one of the project's
+#                        files; the rest of those books has warnings of its
+#                        own under Debian's Sphinx, which are counted, not
+#                        fatal.  Several minutes on two cores.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
-dirs=${HTMLDOCS_DIRS:-userspace-api driver-api}
 fail() { echo "htmldocs: FAIL: $*" >&2; exit 1; }
+case ${1:-} in
+--full) full=1; dirs="userspace-api driver-api" ;;
+'') full=0; dirs=xen-gpumem ;;
+*) echo "usage: htmldocs.sh [--full]" >&2; exit 2 ;;
+esac
 
-command -v /usr/bin/sphinx-build > /dev/null ||
+[ -x /usr/bin/sphinx-build ] ||
 	fail "no sphinx-build: scripts/install-deps.sh installs python3-sphinx"
 # Debian's Python, which has Debian's Sphinx and PyYAML, whatever else
 # comes first in PATH.
@@ -40,24 +50,59 @@ if [ "$(cat "$tree/.docs-tree-version" 2>/dev/null)" != "$version" ]; then
 fi
 "$top/scripts/overlay.sh" "$tree"
 
+# The book of the check: the two rst files under one index.
+book=$tree/Documentation/xen-gpumem
+mkdir -p "$book"
+rsync -c "$top/Documentation/userspace-api/xen-gpumem.rst" "$book/userspace-api.rst"
+rsync -c "$top/Documentation/driver-api/xen-gpumem.rst" "$book/driver-api.rst"
+cat > "$book/index.rst.new" <<'EOF'
+.. SPDX-License-Identifier: GPL-2.0 OR MIT
+
+=====================================
+xen-gpumem: documentation build check
+=====================================
+
+.. toctree::
+   :maxdepth: 1
+
+   userspace-api
+   driver-api
+EOF
+if cmp -s "$book/index.rst.new" "$book/index.rst"; then
+	rm "$book/index.rst.new"
+else
+	mv "$book/index.rst.new" "$book/index.rst"
+fi
+
 log=$cache/htmldocs.log
+[ "$full" = 0 ] || log=$cache/htmldocs-full.log
 rc=0
 make -C "$tree" -j"$(nproc)" SPHINXDIRS="$dirs" htmldocs > "$log" 2>&1 || rc=$?
 t1=$(date +%s)
 [ "$rc" -eq 0 ] || { tail -40 "$log" >&2; fail "make htmldocs (log: $log)"; }
 
+warn='WARNING|ERROR|CRITICAL|SEVERE|[Ww]arning:|[Ee]rror:'
+if [ "$full" = 0 ]; then
+	if grep -E "$warn" "$log" >&2; then
+		fail "warnings in the project's documentation (log: $log)"
+	fi
+	out=$tree/Documentation/output/xen-gpumem
+	for f in index userspace-api driver-api; do
+		[ -s "$out/$f.html" ] || fail "no $out/$f.html"
+	done
+	echo "htmldocs: the project's rst built by the kernel's make htmldocs (SPHINXDIRS=$dirs) in $((t1 - t0)) s: no warning"
+	echo "htmldocs: $out/index.html"
+	exit 0
+fi
+
 ours='xen-gpumem|uapi/xen/gpumem\.h'
-warn='WARNING|ERROR|CRITICAL|[Ww]arning:|[Ee]rror:'
 if grep -E "$warn" "$log" | grep -E "$ours" >&2; then
 	fail "warnings in the project's documentation (log: $log)"
 fi
-for d in $dirs; do
-	for f in userspace-api/xen-gpumem driver-api/xen-gpumem; do
-		case $f in "$d"/*) ;; *) continue ;; esac
-		html=$tree/Documentation/output/$d/${f#"$d"/}.html
-		[ -s "$html" ] || fail "no $html"
-	done
+out=$tree/Documentation/output
+for f in userspace-api/xen-gpumem driver-api/xen-gpumem; do
+	[ -s "$out/$f.html" ] || fail "no $out/$f.html"
 done
 other=$(grep -cE "$warn" "$log" || true)
 echo "htmldocs: SPHINXDIRS=\"$dirs\" built in $((t1 - t0)) s, no warning in the project's files ($other elsewhere in those books, see $log)"
-echo "htmldocs: $tree/Documentation/output/userspace-api/xen-gpumem.html"
+echo "htmldocs: $out/userspace-api/xen-gpumem.html, $out/driver-api/xen-gpumem.html"
