@@ -117,5 +117,5 @@ for f in userspace-api/xen-gpumem driver-api/xen-gpumem; do
 	[ -s "$out/$f.html" ] || fail "no $out/$f.html"
 done
 other=$(grep -cE "$warn" "$log" || true)
-echo "htmldocs: SPHINXDIRS=\"$dirs\" built in $((t1 - t0)) s, no warning in the project's files ($other elsewhere in those books, see $log)"
+echo "htmldocs: SPHINXDIRS=\"$dirs\" built in $((t1 - t0)) s, no warning in the project's files ($other elsewhere, in the documents Sphinx read again; see $log)"
 echo "htmldocs: $out/userspace-api/xen-gpumem.html, $out/driver-api/xen-gpumem.html"
