@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 
 #include "libgpumem.h"
-#include "hvsim-debugfs.h"
+#include "hvsimfs.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -71,8 +71,8 @@ static void print_flags(uint32_t fl)
 {
 	static const char *const cache[] = { "WB", "WC", "UC", "cache3" };
 
-	printf("%s%s%s", fl & HVSIM_DBG_P2M_MMIO ? "MMIO " : "",
-	       fl & HVSIM_DBG_P2M_RO ? "RO " : "", cache[HVSIM_DBG_P2M_CACHE(fl)]);
+	printf("%s%s%s", fl & HVSIMFS_P2M_MMIO ? "MMIO " : "",
+	       fl & HVSIMFS_P2M_RO ? "RO " : "", cache[HVSIMFS_P2M_CACHE(fl)]);
 }
 
 static int cmd_info(uint32_t domid)
@@ -125,19 +125,19 @@ static int cmd_info(uint32_t domid)
 
 static int cmd_p2m(int only)
 {
-	struct hvsim_dbg_p2m p2m;
+	struct hvsimfs_p2m p2m;
 	unsigned int d;
 	size_t i;
 	int rc;
 
-	rc = hvsim_dbg_p2m(&p2m);
+	rc = hvsimfs_p2m(&p2m);
 	if (rc) {
 		fprintf(stderr, "gpumem: %s/p2m: %s (load with backend=hvsim, mount debugfs)\n",
-			HVSIM_DBG_DIR, strerror(-rc));
+			HVSIMFS_DIR, strerror(-rc));
 		return 1;
 	}
 	for (d = 0; d < p2m.nr_doms; d++) {
-		const struct hvsim_dbg_p2m_dom *dom = &p2m.doms[d];
+		const struct hvsimfs_p2m_dom *dom = &p2m.doms[d];
 
 		if (only >= 0 && dom->domid != (uint32_t)only)
 			continue;
@@ -146,7 +146,7 @@ static int cmd_p2m(int only)
 		printf("  %-23s %8s  %-9s %-23s %s\n", "gfns", "pages", "type",
 		       "frames", "flags");
 		for (i = 0; i < p2m.nr_runs; i++) {
-			const struct hvsim_dbg_p2m_run *r = &p2m.runs[i];
+			const struct hvsimfs_p2m_run *r = &p2m.runs[i];
 			char g[32], f[32];
 
 			if (r->domid != dom->domid)
@@ -161,19 +161,19 @@ static int cmd_p2m(int only)
 			putchar('\n');
 		}
 	}
-	hvsim_dbg_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return 0;
 }
 
 static int cmd_stats(void)
 {
-	struct hvsim_dbg_stats st;
+	struct hvsimfs_stats st;
 	unsigned int i;
 	int rc;
 
-	rc = hvsim_dbg_stats(&st);
+	rc = hvsimfs_stats(&st);
 	if (rc) {
-		fprintf(stderr, "gpumem: %s/stats: %s\n", HVSIM_DBG_DIR,
+		fprintf(stderr, "gpumem: %s/stats: %s\n", HVSIMFS_DIR,
 			strerror(-rc));
 		return 1;
 	}
@@ -424,8 +424,8 @@ static int cmd_fe(uint32_t domid, int argc, char **argv)
 	for (i = 0; i < pages; i++) {
 		if (write)
 			memset(page, (byte + i) & 0xff, sizeof(page));
-		rc = hvsim_dbg_access(domid, gfn + i, page,
-				      write ? sizeof(page) : 8, write);
+		rc = hvsimfs_access(domid, gfn + i, page,
+				    write ? sizeof(page) : 8, write);
 		if (rc == -EFAULT) {
 			printf(" fault");
 			continue;

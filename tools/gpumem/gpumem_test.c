@@ -40,7 +40,7 @@
 #include <drm_mode.h>
 
 #include "libgpumem.h"
-#include "hvsim-debugfs.h"
+#include "hvsimfs.h"
 
 #define PAGE	LIBGPUMEM_PAGE_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -119,25 +119,25 @@ static bool pfn_is_system_ram(uint64_t pfn)
 static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 		      uint64_t *frames, uint32_t *flags)
 {
-	struct hvsim_dbg_p2m p2m;
-	int rc = hvsim_dbg_p2m(&p2m);
+	struct hvsimfs_p2m p2m;
+	int rc = hvsimfs_p2m(&p2m);
 	uint64_t i;
 
 	CHECK(!rc, "reading hvsim's p2m: %s", strerror(-rc));
 	for (i = 0; i < nr; i++) {
-		struct hvsim_dbg_p2m_entry e;
+		struct hvsimfs_p2m_entry e;
 
-		hvsim_dbg_p2m_lookup(&p2m, domid, gfn + i, &e);
+		hvsimfs_p2m_lookup(&p2m, domid, gfn + i, &e);
 		if (strcmp(e.type, type) ||
 		    (!strcmp(type, "lent") &&
-		     !!(e.flags & HVSIM_DBG_P2M_MMIO) != mmio) ||
+		     !!(e.flags & HVSIMFS_P2M_MMIO) != mmio) ||
 		    (!strcmp(type, "lent") && !mmio &&
 		     !pfn_is_system_ram(e.frame))) {
 			diag("gfn %#" PRIx64 ": %s frame %#" PRIx64 " flags %#x, want %s%s",
 			     gfn + i, e.type, e.frame, e.flags, type,
 			     strcmp(type, "lent") ? "" :
 			     mmio ? " MMIO" : " System RAM");
-			hvsim_dbg_p2m_free(&p2m);
+			hvsimfs_p2m_free(&p2m);
 			return FAIL;
 		}
 		if (frames)
@@ -145,7 +145,7 @@ static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 		if (flags)
 			flags[i] = e.flags;
 	}
-	hvsim_dbg_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return PASS;
 }
 
@@ -158,26 +158,26 @@ static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 
 static uint64_t tot_pages(void)
 {
-	const struct hvsim_dbg_p2m_dom *d;
-	struct hvsim_dbg_p2m p2m;
+	const struct hvsimfs_p2m_dom *d;
+	struct hvsimfs_p2m p2m;
 	uint64_t n = 0;
 
-	if (hvsim_dbg_p2m(&p2m))
+	if (hvsimfs_p2m(&p2m))
 		return 0;
-	d = hvsim_dbg_p2m_dom(&p2m, domid);
+	d = hvsimfs_p2m_dom(&p2m, domid);
 	if (d)
 		n = d->tot_pages;
-	hvsim_dbg_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return n;
 }
 
-static struct hvsim_dbg_op hv_op(const char *name)
+static struct hvsimfs_op hv_op(const char *name)
 {
-	struct hvsim_dbg_stats st;
+	struct hvsimfs_stats st;
 
-	if (hvsim_dbg_stats(&st))
+	if (hvsimfs_stats(&st))
 		memset(&st, 0, sizeof(st));
-	return *hvsim_dbg_op(&st, name);
+	return *hvsimfs_op(&st, name);
 }
 
 /* Backing memory for MAP_VA: a memfd or anonymous, at @at if not NULL. */
@@ -234,7 +234,7 @@ static int test_query_bind(void)
 static int map_va_case(bool memfd, uint64_t gfn)
 {
 	const size_t n = 16, len = n * PAGE;
-	struct hvsim_dbg_op rv0, rv1;
+	struct hvsimfs_op rv0, rv1;
 	uint64_t f0[16], f1[16], region;
 	void *p, *q;
 
@@ -327,7 +327,7 @@ static int test_map_va_errors(void)
 		uint32_t fl;
 
 		EXPECT_P2M(gfn + 16, 1, "lent", false, NULL, &fl);
-		CHECK(fl & HVSIM_DBG_P2M_RO, "read-only region: flags %#x", fl);
+		CHECK(fl & HVSIMFS_P2M_RO, "read-only region: flags %#x", fl);
 	}
 	CHECK_RC(libgpumem_unmap(h, r2), GPUMEM_IOCTL_UNMAP, 0);
 
@@ -843,7 +843,7 @@ static void diag_pat(uint64_t start, uint64_t end)
  */
 static int test_bochs_vram(void)
 {
-	struct hvsim_dbg_op rv0, rv1;
+	struct hvsimfs_op rv0, rv1;
 	uint64_t bar0, bar1, gfn = gfn_window(8), region, i, n, f0, fl;
 	struct dumb fbs[BOCHS_MAX_FBS];
 	uint64_t *frames;
@@ -889,24 +889,24 @@ static int test_bochs_vram(void)
 	     " lent MMIO frames %#" PRIx64 "-%#" PRIx64
 	     " (VRAM offset %#" PRIx64 "), flags %#x (%s)",
 	     n, gfn, n, frames[0], frames[n - 1], f0 * PAGE - bar0, flags[0],
-	     HVSIM_DBG_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
-	     HVSIM_DBG_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
+	     HVSIMFS_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
+	     HVSIMFS_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
 	diag("PAT memtypes over BAR0 (the PTE's cache mode comes from them):");
 	diag_pat(bar0, bar1);
 
 	/* Further scanouts until TTM evicts A from VRAM. */
 	rv0 = hv_op("revoke");
 	for (; nfb < BOCHS_MAX_FBS; nfb++) {
-		struct hvsim_dbg_p2m_entry e;
-		struct hvsim_dbg_p2m p2m;
+		struct hvsimfs_p2m_entry e;
+		struct hvsimfs_p2m p2m;
 
 		CHECK(!(rc = kms_fb(&k, &fbs[nfb])), "framebuffer %d: %s",
 		      nfb, strerror(-rc));
 		CHECK(!(rc = kms_scanout(&k, &fbs[nfb])), "SETCRTC %d: %s",
 		      nfb, strerror(-rc));
-		CHECK(!hvsim_dbg_p2m(&p2m), "p2m");
-		hvsim_dbg_p2m_lookup(&p2m, domid, gfn, &e);
-		hvsim_dbg_p2m_free(&p2m);
+		CHECK(!hvsimfs_p2m(&p2m), "p2m");
+		hvsimfs_p2m_lookup(&p2m, domid, gfn, &e);
+		hvsimfs_p2m_free(&p2m);
 		if (!strcmp(e.type, "hole"))
 			break;
 	}
@@ -962,19 +962,19 @@ static int test_bochs_vram(void)
 /* Closing the context revokes what is left: no lent GFN, all RAM back. */
 static int test_close(void)
 {
-	struct hvsim_dbg_p2m p2m;
+	struct hvsimfs_p2m p2m;
 	size_t i;
 	int rc;
 
 	libgpumem_close(h);
 	h = NULL;
-	rc = hvsim_dbg_p2m(&p2m);
+	rc = hvsimfs_p2m(&p2m);
 	CHECK(!rc, "p2m: %s", strerror(-rc));
 	for (i = 0; i < p2m.nr_runs; i++)
 		CHECK(p2m.runs[i].domid != domid || !strcmp(p2m.runs[i].type, "ram"),
 		      "left after close: gfn %#" PRIx64 "+%" PRIu64 " %s",
 		      p2m.runs[i].gfn, p2m.runs[i].nr, p2m.runs[i].type);
-	hvsim_dbg_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	CHECK(tot_pages() == ram_pages, "tot_pages %" PRIu64 ", want %lu",
 	      tot_pages(), ram_pages);
 	return PASS;

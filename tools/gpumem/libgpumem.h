@@ -11,7 +11,7 @@
  * (LIBGPUMEM_ for macros); the uAPI's are gpumem_ and GPUMEM_.
  *
  * Readers of the simulated hypervisor's debugfs state are not part of the
- * library: they are a test helper, hvsim-debugfs.h.
+ * library: they are a test helper, hvsimfs.h.
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
