@@ -2,7 +2,8 @@
 #
 # xen-gpumem
 #
-#   make                 build xen-gpumem.ko against KDIR (out of tree)
+#   make                 build xen-gpumem.ko against KDIR (out of tree);
+#                        HVSIM=y adds the simulated hypervisor (tests only)
 #   make demo            the end-to-end scenario in QEMU, narrated
 #   make test            everything CI runs: static checks, ABI tests, KUnit,
 #                        the distro-kernel suite, the real-Xen boot, the

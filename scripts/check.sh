@@ -2,7 +2,10 @@
 # Static checks of `make test`:
 #  - xen-gpumem.ko builds out of tree against Debian's 6.12 headers with W=1
 #    and sparse (C=2) and not one warning;
-#  - modinfo shows the licence, the description and every parameter;
+#    (HVSIM=y: the simulated hypervisor is checked too);
+#  - modinfo shows the licence, the description and every parameter, and a
+#    production build (no HVSIM=y) has no hvsim code or parameter;
+#  - no import circle among the module's files (scripts/import-graph.py);
 #  - checkpatch.pl --strict is clean on every C file and header;
 #  - the documentation builds with the kernel's make htmldocs without a
 #    warning in the project's files (scripts/htmldocs.sh).
@@ -22,7 +25,7 @@ mkdir -p "$work"
 (cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null ||
 	find . -type f -print0) | (cd "$top" && rsync -a --from0 --files-from=- . "$work/")
 log=$work/build.log
-make -C "$kdir" M="$work" W=1 C=2 CHECK=sparse modules > "$log" 2>&1 ||
+make -C "$kdir" M="$work" HVSIM=y W=1 C=2 CHECK=sparse modules > "$log" 2>&1 ||
 	{ cat "$log" >&2; fail "out-of-tree build against $kdir"; }
 if grep -E 'warning:|error:' "$log" >&2; then
 	fail "warnings in the W=1/sparse build"
@@ -36,6 +39,23 @@ for p in backend max_extents max_regions max_pages max_stolen_pages; do
 	modinfo -F parm "$ko" | grep -q "^$p:" || fail "modinfo: no parameter $p"
 done
 echo "check: $(basename "$ko") built against $(basename "$kdir"), W=1 + sparse: no warning"
+modinfo -F parm "$ko" | grep -q '^hvsim_ram:' || fail "modinfo: the HVSIM=y build has no hvsim parameter"
+"$top/scripts/import-graph.py" "$work/drivers/xen/gpumem" ||
+	fail "the module's files call each other in a circle"
+
+# A production build: no simulated hypervisor in it at all.
+prod=$cache/oot-production
+rm -rf "$prod"
+cp -a "$work" "$prod"
+make -C "$kdir" M="$prod" clean > /dev/null 2>&1
+make -C "$kdir" M="$prod" modules > "$prod/build.log" 2>&1 ||
+	{ cat "$prod/build.log" >&2; fail "production build against $kdir"; }
+pko=$prod/drivers/xen/gpumem/xen-gpumem.ko
+if modinfo -F parm "$pko" | grep '^hvsim' >&2 ||
+   nm "$pko" | grep -w -e hvsim_create -e gpumem_hvsim_create >&2; then
+	fail "the production build (no HVSIM=y) carries hvsim"
+fi
+echo "check: production build (no HVSIM=y): no hvsim parameter or symbol"
 modinfo "$ko" | grep -E '^(license|description|vermagic|parm):' | sed 's/^/check:   /'
 
 # checkpatch.  The Xen public header keeps Xen's C99 types and shifts so the

@@ -3,7 +3,9 @@
 # 6.12 headers, loaded with backend=hvsim into Debian's own kernel image
 # (/boot/vmlinuz-$KVER) under QEMU (TCG), with udmabuf, vgem and a bochs
 # display (bochs DRM driver: GEM VRAM helper, TTM) as real exporters, and
-# tools/gpumem/gpumem_test run from a busybox initramfs.
+# tools/gpumem/gpumem_test and the selftests of
+# tools/testing/selftests/xen-gpumem (what needs real syscalls: madvise,
+# mprotect, mremap, fork) run from a busybox initramfs.
 #
 # Fails unless every TAP case is ok (none skipped), the module's load lines
 # are in the log, and the log holds no kernel splat.
@@ -50,6 +52,9 @@ rc=\$?
 echo "=== TAP begin"
 cat /tmp/tap
 echo "=== TAP end: exit \$rc at \$(cut -d' ' -f1 /proc/uptime) s"
+echo "=== selftests begin"
+gpumem_mm_test 2>&1
+echo "=== selftests end: exit \$?"
 echo "=== gpumem p2m (runs other than the frontend's own RAM)"
 gpumem p2m | grep -v ' ram  '
 echo "=== gpumem stats"
@@ -81,7 +86,7 @@ echo "distro-test: module log lines:"
 grep -E 'xen_gpumem|xen-gpumem' "$log" | grep -v '^init:' | sed 's/^/  /' || true
 grep -q 'xen:xen_gpumem: /dev/xen/gpumem ready, hvsim backend' "$log" ||
 	fail "no load line of the module in $log"
-grep -q 'xen:xen_gpumem: simulated hypervisor (hvsim)' "$log" ||
+grep -q 'xen:xen_gpumem: hvsim: simulated hypervisor' "$log" ||
 	fail "no hvsim line of the module in $log"
 grep -E '^init: ' "$log" | sed 's/^/  /'
 echo "distro-test: gpumem info:"
@@ -97,6 +102,16 @@ if echo "$tap" | grep -E '^not ok|# SKIP' >&2; then
 	fail "TAP: a case failed or was skipped"
 fi
 [ "$oks" -eq "$plan" ] || fail "TAP: $oks ok of $plan planned"
+# The selftests (kselftest_harness.h): every case passed, none skipped.
+kst=$(sed -n '/^=== selftests begin/,/^=== selftests end/p' "$log")
+echo "$kst" | sed '1d;$d;s/^/  /'
+echo "$kst" | grep -q '^=== selftests end: exit 0$' ||
+	fail "selftests: gpumem_mm_test failed"
+if echo "$kst" | grep -E '^not ok|# SKIP' >&2; then
+	fail "selftests: a case failed or was skipped"
+fi
+kst_ok=$(echo "$kst" | grep -cE '^ok [0-9]+ ' || true)
+[ "$kst_ok" -ge 5 ] || fail "selftests: $kst_ok cases ok, want 5"
 splat='WARNING:|BUG:|Call Trace:|KASAN|UBSAN|lockdep|possible circular|Oops|general protection fault|Kernel panic|RCU stall|hung_task|blocked for more than'
 if grep -nE "$splat" "$log" >&2; then
 	fail "kernel splat in $log"
@@ -108,5 +123,5 @@ grep -q '^=== scenario (hvsim): 0 failure(s)' "$log" ||
 	{ grep -E '^FAIL: |^=== scenario' "$log" >&2; fail "the differential scenario failed on hvsim"; }
 { echo "# tree $stamp"; grep '^T: ' "$log"; } > "$work/scenario-hvsim.txt"
 echo "distro-test: differential scenario on hvsim: $(grep -c '^ok: ' "$log") checks, $(grep -c '^T: ' "$log") transcript lines ($work/scenario-hvsim.txt)"
-echo "distro-test: $oks/$plan cases ok, no splat, on $(basename "$vmlinuz")"
+echo "distro-test: $oks/$plan cases ok, selftests $kst_ok ok, no splat, on $(basename "$vmlinuz")"
 echo "distro-test: times: module ${t_module}s, tools ${t_tools}s, initramfs ${t_initramfs}s, QEMU boot+tests ${t_boot}s, total $(took "$t_all")s"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build what a QEMU guest of the project boots besides Debian's kernel:
 # xen-gpumem.ko out of tree against Debian's 6.12 headers, the static tools
-# (tools/gpumem), and a busybox initramfs holding them, the distro modules
+# (tools/gpumem) and selftests (tools/testing/selftests/xen-gpumem), and a
+# busybox initramfs holding them, the distro modules
 # named in GUEST_MODULES (with their dependencies, decompressed, in load
 # order, listed in /modules.list), and the /init read from standard input.
 # Sourced by scripts/distro-test.sh and scripts/xen-test.sh, which set:
@@ -33,7 +34,7 @@ rm -rf "$oot"
 mkdir -p "$oot"
 (cd "$top" && git ls-files -co --exclude-standard -z) |
 	(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
-make -C "$kdir" M="$oot" modules > "$work/module-build.log" 2>&1 ||
+make -C "$kdir" M="$oot" HVSIM=y modules > "$work/module-build.log" 2>&1 ||
 	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
 ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
 [ -f "$ko" ] || fail "no $ko"
@@ -44,6 +45,9 @@ t=$(now)
 rm -rf "$work/tools"
 make -s -C "$top/tools/gpumem" O="$work/tools" > "$work/tools-build.log" 2>&1 ||
 	{ cat "$work/tools-build.log" >&2; fail "tools build"; }
+make -s -C "$top/tools/testing/selftests/xen-gpumem" O="$work/selftests" \
+	> "$work/selftests-build.log" 2>&1 ||
+	{ cat "$work/selftests-build.log" >&2; fail "selftests build"; }
 t_tools=$(took "$t")
 
 # 3. The initramfs.
@@ -53,7 +57,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/"
 cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$work/tools/gpumem-ioreq" \
-	"$work/tools/gpumem-xmap" "$root/bin/"
+	"$work/tools/gpumem-xmap" "$work/selftests/gpumem_mm_test" "$root/bin/"
 mkdir -p "$root/etc/gpumem"
 cp "$top"/tests/scenario/*.sh "$root/etc/gpumem/"
 cp "$ko" "$root/lib/modules/"

@@ -28,7 +28,9 @@ src=$("$top/scripts/linux-tree.sh")
 # 3. Build.
 cd "$src"
 kunit=(./tools/testing/kunit/kunit.py)
-common=(--arch=x86_64 --kunitconfig=drivers/xen/gpumem --build_dir="$build")
+common=(--arch=x86_64 --kunitconfig=drivers/xen/gpumem
+	--kunitconfig=drivers/xen/gpumem/tests/checks.kunitconfig
+	--build_dir="$build")
 rc=0
 "${kunit[@]}" build "${common[@]}" --jobs="$(nproc)" 2>&1 | tee "$cache/kunit.out" ||
 	rc=$?
@@ -39,6 +41,26 @@ if grep -E 'drivers/xen/gpumem/.*: warning:' "$cache/kunit.out" >&2; then
 	echo "kunit: FAIL: compiler warnings in the project's files" >&2
 	exit 1
 fi
+
+# The suites are tristate: as a module they could use only what the kernel
+# and xen-gpumem export, so every symbol they take from outside their own
+# objects must be in vmlinux's export table (CONFIG_MODULES is on for that).
+# Two exceptions: the linker's table of built-in suites, which the leak
+# suite reads only when built in (THIS_MODULE's table otherwise), and the
+# keys of static calls (cond_resched()), which built-in code calls inline
+# where a module calls their exported trampolines.
+tests_o=$(find "$build/drivers/xen/gpumem/tests" -name '*.o' ! -name 'built-in*' ! -name 'xen-gpumem-test.o')
+unexported=$(comm -23 \
+	<(nm -u $tests_o | awk 'NF == 2 && $2 !~ /^__SCK__/ { print $2 }' | sort -u) \
+	<({ nm --defined-only $tests_o | awk 'NF == 3 { print $3 }'
+	    nm "$build/vmlinux" | sed -n 's/.* __ksymtab_//p'
+	    printf '%s\n' __kunit_suites_start __kunit_suites_end; } | sort -u))
+if [ -n "$unexported" ]; then
+	echo "$unexported" >&2
+	echo "kunit: FAIL: the tests use symbols no module could (above)" >&2
+	exit 1
+fi
+echo "kunit: the tests use only exported symbols ($(nm -u $tests_o | awk 'NF == 2' | sort -u | wc -l) distinct): they can be a module"
 
 # 4. KVM only behind a probe: the kernel just built must boot to its
 #    no-root-filesystem panic under KVM within 20 s (on some hosts a KVM

@@ -4,8 +4,8 @@
  * reached the way a device model reaches them: udmabuf from a sealed memfd
  * (/dev/udmabuf), and a vgem dumb buffer exported with PRIME
  * (/dev/dri/card*).  KUnit runs before anything mounts /dev, so the nodes
- * are opened in a private mount of devtmpfs, and every syscall and ioctl
- * takes its arguments from user memory, as from a process.  hvsim's p2m
+ * are opened in a private mount of devtmpfs, and every ioctl takes its
+ * arguments from user memory, as from a process.  hvsim's p2m
  * and the frontend's view of the bytes are read after every step.
  *
  * Copyright (c) 2026, the xen-gpumem authors
@@ -23,7 +23,6 @@
 #include <linux/shmem_fs.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <uapi/linux/memfd.h>
 #include <uapi/linux/udmabuf.h>
 
 #include <drm/drm.h>
@@ -33,7 +32,6 @@
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem_test_env.h"
-#include "gpumem_test_syscalls.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
 
@@ -75,12 +73,23 @@ struct exporter {
 	void (*expect_released)(struct kunit *test, struct exp_fixture *fx);
 };
 
-static long sys3(long (*sys)(const struct pt_regs *regs), unsigned long a,
-		 unsigned long b, unsigned long c)
+/*
+ * What memfd_create(MFD_ALLOW_SEALING), ftruncate() and F_ADD_SEALS of
+ * F_SEAL_SHRINK make, without their syscalls: a shmem file of BUF_SIZE
+ * whose only seal is F_SEAL_SHRINK, installed as a descriptor.
+ */
+static void memfd_create_sealed(struct kunit *test, struct exp_fixture *fx)
 {
-	struct pt_regs regs = { .di = a, .si = b, .dx = c };
+	struct file *f = shmem_file_setup("memfd:gpumem", BUF_SIZE, 0);
 
-	return sys(&regs);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	SHMEM_I(file_inode(f))->seals = F_SEAL_SHRINK;
+	fx->memfd = get_unused_fd_flags(O_CLOEXEC);
+	if (fx->memfd < 0)
+		fput(f);
+	KUNIT_ASSERT_GE(test, fx->memfd, 0);
+	fd_install(fx->memfd, f);
+	fx->memfile = get_file(f);
 }
 
 /* A memfd of BUF_SIZE that may not shrink, wrapped by /dev/udmabuf. */
@@ -89,20 +98,11 @@ static void udmabuf_create(struct kunit *test, struct exp_fixture *fx)
 	struct udmabuf_create c = {
 		.flags = UDMABUF_FLAGS_CLOEXEC, .size = BUF_SIZE,
 	};
-	unsigned long name = (unsigned long)fx->env.arg;
 	struct file *dev;
 
 	if (!IS_ENABLED(CONFIG_UDMABUF))
 		kunit_skip(test, "needs CONFIG_UDMABUF");
-	KUNIT_ASSERT_EQ(test, copy_to_user(fx->env.arg, "gpumem", 7), 0);
-	fx->memfd = sys3(__x64_sys_memfd_create, name, MFD_ALLOW_SEALING, 0);
-	KUNIT_ASSERT_GE(test, fx->memfd, 0);
-	KUNIT_ASSERT_EQ(test, sys3(__x64_sys_ftruncate, fx->memfd, BUF_SIZE, 0),
-			0);
-	KUNIT_ASSERT_EQ(test, sys3(__x64_sys_fcntl, fx->memfd, F_ADD_SEALS,
-				   F_SEAL_SHRINK), 0);
-	fx->memfile = fget(fx->memfd);
-	KUNIT_ASSERT_NOT_NULL(test, fx->memfile);
+	memfd_create_sealed(test, fx);
 	fx->uaddr = kunit_vm_mmap(test, fx->memfile, 0, BUF_SIZE,
 				  PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 

@@ -22,13 +22,13 @@
 #include <linux/kallsyms.h>
 #include <linux/ktime.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "gpumem_test_env.h"
-#include "gpumem_test_syscalls.h"
 
 #define LEAK_MIN_AGE_MS		5000	/* kmemleak's MSECS_MIN_AGE */
 #define LEAK_CHUNK		(16 * PAGE_SIZE)
@@ -61,10 +61,17 @@ static void leak_add_name(struct kunit *test, struct leak_names *ln,
 /* The case, init and exit functions of every xen_gpumem suite. */
 static void leak_names(struct kunit *test, struct leak_names *ln)
 {
+#ifdef MODULE
+	struct kunit_suite * const *first = THIS_MODULE->kunit_suites;
+	struct kunit_suite * const *end = first + THIS_MODULE->num_kunit_suites;
+#else
+	struct kunit_suite * const *first = __kunit_suites_start;
+	struct kunit_suite * const *end = __kunit_suites_end;
+#endif
 	struct kunit_suite * const *s;
 	struct kunit_case *c;
 
-	for (s = __kunit_suites_start; s < __kunit_suites_end; s++) {
+	for (s = first; s < end; s++) {
 		if (!strstarts((*s)->name, "xen_gpumem"))
 			continue;
 		leak_add_name(test, ln, (*s)->suite_init);
@@ -103,7 +110,7 @@ static void leak_scan(struct kunit *test, struct file *f, char __user *ubuf)
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_EQ(test, copy_to_user(ubuf, "scan", 4), 0);
-	KUNIT_ASSERT_EQ(test, vfs_write(f, ubuf, 4, &pos), 4);
+	KUNIT_ASSERT_EQ(test, gpumem_test_file_write(f, ubuf, 4, &pos), 4);
 }
 
 /* The whole of kmemleak's report, read through user memory. */
@@ -120,7 +127,7 @@ static size_t leak_read(struct kunit *test, struct file *f,
 		KUNIT_ASSERT_GT_MSG(test, want, 0,
 				    "kmemleak's report is over %u bytes",
 				    LEAK_REPORT_MAX);
-		got = vfs_read(f, ubuf, want, &pos);
+		got = gpumem_test_file_read(f, ubuf, want, &pos);
 		KUNIT_ASSERT_GE(test, got, 0);
 		KUNIT_ASSERT_EQ(test, copy_from_user(report + len, ubuf, got),
 				0);

@@ -28,7 +28,6 @@
 #include <uapi/xen/gpumem.h>
 
 #include "gpumem_test_env.h"
-#include "gpumem_test_syscalls.h"
 
 #define FE		ENV_FE
 #define GFN0		256	/* where the tests map, above the frontend's RAM */
@@ -247,26 +246,6 @@ static void region_munmap_edges(struct kunit *test)
 	expect_mapped(test, GFN0 + 1, NPAGES - 2, 0x41);
 	expect_revoked(test, GFN0 + NPAGES - 1, 1);
 	KUNIT_EXPECT_EQ(test, lent(test), NPAGES - 2);
-}
-
-/* MADV_DONTNEED frees the pages; populate maps the new, zeroed ones. */
-static void region_dontneed_then_populate(struct kunit *test)
-{
-	unsigned long addr = mapped_range(test, 0x50);
-
-	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, addr + 2 * PAGE_SIZE,
-					 4 * PAGE_SIZE, MADV_DONTNEED), 0);
-	expect_mapped(test, GFN0, 2, 0x50);
-	expect_revoked(test, GFN0 + 2, 4);
-	expect_mapped(test, GFN0 + 6, NPAGES - 6, 0x56);
-
-	KUNIT_ASSERT_EQ(test, populate(test, GFN0 + 2, 4), 0);
-	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
-	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 2), 0);
-	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 5), 0);
-	/* And the frontend sees what the backend writes there now. */
-	tag_pages(test, addr + 2 * PAGE_SIZE, 4, 0x70);
-	expect_mapped(test, GFN0 + 2, 4, 0x70);
 }
 
 /* munmap, then new memory at the same address: populate maps it. */
@@ -570,64 +549,6 @@ static void region_non_blockable_invalidate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lent(test), NPAGES - 1);
 }
 
-static long test_mprotect(unsigned long addr, unsigned long len,
-			  unsigned long prot)
-{
-	struct pt_regs regs = { .di = addr, .si = len, .dx = prot };
-
-	return __x64_sys_mprotect(&regs);
-}
-
-/* Losing write access revokes a writable region, and only that part. */
-static void region_mprotect_writable(struct kunit *test)
-{
-	unsigned long addr = mapped_range(test, 0x11);
-
-	KUNIT_ASSERT_EQ(test, test_mprotect(addr + 4 * PAGE_SIZE,
-					    4 * PAGE_SIZE, PROT_READ), 0);
-	expect_mapped(test, GFN0, 4, 0x11);
-	expect_revoked(test, GFN0 + 4, 4);
-	expect_mapped(test, GFN0 + 8, 8, 0x19);
-	/* Read-only now: a writable region cannot map it again... */
-	KUNIT_EXPECT_EQ(test, populate(test, GFN0 + 4, 4), -EACCES);
-	/* ...PROT_NONE revokes too, and writable again maps again. */
-	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 2 * PAGE_SIZE, PROT_NONE), 0);
-	expect_revoked(test, GFN0, 2);
-	KUNIT_ASSERT_EQ(test, test_mprotect(addr, NPAGES << PAGE_SHIFT,
-					    PROT_READ | PROT_WRITE), 0);
-	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
-	expect_mapped(test, GFN0, NPAGES, 0x11);
-}
-
-/* A read-only region keeps its frames through protection changes. */
-static void region_mprotect_read_only(struct kunit *test)
-{
-	unsigned long addr = user_pages(test, 4, PROT_READ | PROT_WRITE);
-
-	tag_pages(test, addr, 4, 0x21);
-	KUNIT_ASSERT_EQ(test, map_va(test, addr, 4, GFN0, GPUMEM_MAP_RO, NULL),
-			0);
-	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 4 * PAGE_SIZE, PROT_READ), 0);
-	KUNIT_ASSERT_EQ(test, test_mprotect(addr, 4 * PAGE_SIZE, PROT_NONE), 0);
-	expect_mapped(test, GFN0, 4, 0x21);
-	KUNIT_EXPECT_EQ(test, stats(test, XEN_DMOP_gpumem_revoke).calls, 0);
-}
-
-static void region_mremap_revokes_old_range(struct kunit *test)
-{
-	unsigned long addr = mapped_range(test, 0x31);
-	unsigned long to = user_pages(test, NPAGES, PROT_READ | PROT_WRITE);
-	struct pt_regs regs = {
-		.di = addr, .si = NPAGES << PAGE_SHIFT,
-		.dx = NPAGES << PAGE_SHIFT, .r10 = MREMAP_MAYMOVE | MREMAP_FIXED,
-		.r8 = to,
-	};
-
-	KUNIT_ASSERT_EQ(test, __x64_sys_mremap(&regs), (long)to);
-	expect_revoked(test, GFN0, NPAGES);
-	KUNIT_EXPECT_EQ(test, populate(test, GFN0, 1), -EFAULT);
-}
-
 /* shmem (memfd) backing: punching a hole revokes exactly the hole. */
 static void region_shmem_hole_punch(struct kunit *test)
 {
@@ -653,40 +574,6 @@ static void region_shmem_hole_punch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 4), 0);
 	tag_pages(test, addr + 4 * PAGE_SIZE, 8, 0x61);
 	expect_mapped(test, GFN0 + 4, 8, 0x61);
-}
-
-/* The copy of the mm is all the child is for; it must not return. */
-static int fork_child(void *unused)
-{
-	do_exit(0);
-}
-
-/*
- * fork() write-protects the parent's private pages for copy-on-write
- * (MMU_NOTIFY_PROTECTION_PAGE): a writable region is revoked, so the
- * frontend cannot write a page the child shares; populate then maps the
- * parent's own page again.
- */
-static void region_fork_cow(struct kunit *test)
-{
-	struct gpumem_test_env *env = test->priv;
-	unsigned long addr = mapped_range(test, 0x51);
-	struct kernel_clone_args args = {
-		.flags = CLONE_UNTRACED,	/* no CLONE_VM: the mm is copied */
-		.fn = fork_child,
-		.kthread = 1,
-	};
-	u8 v = 0xee, back = 0;
-
-	KUNIT_ASSERT_GT(test, kernel_clone(&args), 0);
-	expect_revoked(test, GFN0, NPAGES);
-	KUNIT_ASSERT_EQ(test, populate(test, GFN0, NPAGES), 0);
-	expect_mapped(test, GFN0, NPAGES, 0x51);
-	KUNIT_ASSERT_EQ(test, hvsim_frontend_access(env->sim, FE, GFN0 + 2, 0,
-						    &v, 1, true), 0);
-	KUNIT_ASSERT_EQ(test, copy_from_user(&back, (void __user *)addr +
-					     2 * PAGE_SIZE, 1), 0);
-	KUNIT_EXPECT_EQ(test, back, 0xee);
 }
 
 static void region_pfnmap_bar_then_evicted(struct kunit *test)
@@ -731,7 +618,7 @@ static void region_pfnmap_bar_then_evicted(struct kunit *test)
 }
 
 struct racer {
-	struct mm_struct *mm;
+	struct file *file;
 	unsigned long addr;
 	atomic_t stop;
 	atomic_long_t rounds;
@@ -742,38 +629,42 @@ static int racer_fn(void *data)
 {
 	struct racer *rc = data;
 
-	kthread_use_mm(rc->mm);
+	/* As MADV_DONTNEED does: the pages go, the mapping stays. */
 	while (!atomic_read(&rc->stop)) {
-		do_madvise(rc->mm, rc->addr, NPAGES << PAGE_SHIFT,
-			   MADV_DONTNEED);
+		shmem_truncate_range(file_inode(rc->file), 0,
+				     (NPAGES << PAGE_SHIFT) - 1);
 		if (atomic_long_inc_return(&rc->rounds) == 1)
 			complete(&rc->started);
 		cond_resched();
 	}
-	kthread_unuse_mm(rc->mm);
 	return 0;
 }
 
 /*
- * Invalidations racing with populate, from another thread of the same mm,
- * never leave a frontend entry on a page that no longer backs the address.
+ * Invalidations racing with populate, from another thread, never leave a
+ * frontend entry on a page that no longer backs the address.  The backing
+ * is shmem, whose pages another thread can drop while the mapping stays.
  */
 static void region_race_invalidate_vs_populate(struct kunit *test)
 {
-	struct racer rc = { .mm = current->mm };
+	struct racer rc = {};
 	unsigned int phase, i, populated = 0;
 	long overlapped = 0, start;
 	struct task_struct *t;
 	u64 gfn;
 
-	rc.addr = user_pages(test, NPAGES, PROT_READ | PROT_WRITE);
+	rc.file = shmem_file_setup("gpumem-race", NPAGES << PAGE_SHIFT, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rc.file));
+	rc.addr = kunit_vm_mmap(test, rc.file, 0, NPAGES << PAGE_SHIFT,
+				PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fput(rc.file);
+	KUNIT_ASSERT_FALSE(test, !rc.addr || IS_ERR_VALUE(rc.addr));
 	KUNIT_ASSERT_EQ(test, map_va(test, rc.addr, NPAGES, GFN0,
 				     GPUMEM_MAP_LAZY, NULL), 0);
 	for (phase = 0; phase < 3; phase++) {
 		atomic_set(&rc.stop, 0);
 		atomic_long_set(&rc.rounds, 0);
 		init_completion(&rc.started);
-		mmget(rc.mm);
 		t = kthread_run(racer_fn, &rc, "gpumem-racer");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 		get_task_struct(t);
@@ -796,7 +687,6 @@ static void region_race_invalidate_vs_populate(struct kunit *test)
 		atomic_set(&rc.stop, 1);
 		kthread_stop(t);
 		put_task_struct(t);
-		mmput(rc.mm);
 
 		/* Whatever is still mapped must be the current pages. */
 		tag_pages(test, rc.addr, NPAGES, 0xc0 + 16 * phase);
@@ -1061,12 +951,7 @@ static struct kunit_case region_cases[] = {
 	KUNIT_CASE(region_munmap_whole),
 	KUNIT_CASE(region_munmap_middle),
 	KUNIT_CASE(region_munmap_edges),
-	KUNIT_CASE(region_dontneed_then_populate),
 	KUNIT_CASE(region_populate_maps_new_memory),
-	KUNIT_CASE(region_mprotect_writable),
-	KUNIT_CASE(region_mprotect_read_only),
-	KUNIT_CASE(region_mremap_revokes_old_range),
-	KUNIT_CASE(region_fork_cow),
 	KUNIT_CASE(region_shmem_hole_punch),
 	KUNIT_CASE(region_pfnmap_bar_then_evicted),
 	KUNIT_CASE(region_lazy_and_populate),

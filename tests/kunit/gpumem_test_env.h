@@ -14,7 +14,7 @@
 
 struct file;
 
-#include "../gpumem.h"
+#include "../gpumem-priv.h"
 #include "../hvsim.h"
 
 #define ENV_FE		1	/* the frontend the context binds */
@@ -40,6 +40,10 @@ long gpumem_test_file_ioctl(struct kunit *test, struct gpumem_test_env *env,
 			    size_t size);
 struct file *gpumem_test_open_in(const char *fstype, const char *path,
 				 int flags);
+ssize_t gpumem_test_file_write(struct file *f, const char __user *buf,
+			       size_t len, loff_t *pos);
+ssize_t gpumem_test_file_read(struct file *f, char __user *buf, size_t len,
+			      loff_t *pos);
 unsigned int gpumem_test_fail_each(struct kunit *test,
 				   struct gpumem_test_env *env,
 				   long (*step)(struct kunit *test),
@@ -89,5 +93,14 @@ unsigned long gpumem_test_bo_mmap(struct kunit *test,
 				  struct gpumem_test_bo *bo);
 void gpumem_test_bo_evict(struct kunit *test, struct gpumem_test_bo *bo,
 			  unsigned long addr);
+
+#ifndef MODULE
+/*
+ * The linker's table of built-in suites, which no header declares (the
+ * leak suite's; a test module reads THIS_MODULE's instead).
+ */
+extern struct kunit_suite * const __kunit_suites_start[];
+extern struct kunit_suite * const __kunit_suites_end[];
+#endif
 
 #endif /* _XEN_GPUMEM_TEST_ENV_H */

@@ -17,7 +17,7 @@
 #include <xen/interface/hvm/dm_op.h>
 #include <uapi/xen/gpumem.h>
 
-#include "../gpumem.h"
+#include "../gpumem-priv.h"
 
 #define FAKE_CALLS	8
 #define INSTANCE	0x1234567890ull

@@ -15,7 +15,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 
-#include "../gpumem.h"
+#include "../gpumem-priv.h"
 #include "../hvsim.h"
 
 #define FE		1	/* the frontend */

@@ -39,7 +39,7 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
 /* What STEAL needs: stolen pages are a region, revoked and mapped too. */
 #define GPUMEM_STEAL_OPS \
@@ -295,8 +295,8 @@ static int gpumem_ioctl_map_va(struct gpumem_ctx *ctx,
 	if (check_add_overflow(a.hva, a.len, &end) || end > TASK_SIZE)
 		return -EOVERFLOW;
 
-	rc = gpumem_region_create(ctx, a.hva, a.len >> PAGE_SHIFT, a.gfn,
-				  a.flags, &id);
+	rc = gpumem_va_region_create(ctx, a.hva, a.len >> PAGE_SHIFT, a.gfn,
+				     a.flags, &id);
 	return rc ? rc : gpumem_put_region_id(ctx, id, &ua->region);
 }
 
@@ -381,7 +381,7 @@ static int gpumem_ioctl_steal(struct gpumem_ctx *ctx,
 	if (!rc && a.nr_pages > U32_MAX)
 		rc = -E2BIG;
 	if (!rc)
-		rc = gpumem_steal(ctx, a.gfn, a.nr_pages, &offset);
+		rc = gpumem_steal_create(ctx, a.gfn, a.nr_pages, &offset);
 	if (rc || !put_user(offset, &ua->offset))
 		return rc;
 	/* Best effort; what stays is returned at close. */

@@ -41,7 +41,7 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
 
@@ -75,13 +75,6 @@ static void gpumem_dmabuf_move_notify(struct dma_buf_attachment *attach)
 static const struct dma_buf_attach_ops gpumem_dmabuf_attach_ops = {
 	.allow_peer2peer = true,
 	.move_notify = gpumem_dmabuf_move_notify,
-};
-
-/* Where a walk of the attachment's DMA segments stands. */
-struct gpumem_sg_cursor {
-	struct scatterlist *sg;		/* current segment, NULL before the first */
-	unsigned int left;		/* segments after it */
-	u64 seg_start;			/* its byte offset in the buffer */
 };
 
 /*
@@ -156,33 +149,21 @@ static int gpumem_dmabuf_frames(struct gpumem_region *r, u64 first, u64 n,
 	return -EIO;
 }
 
-/**
- * gpumem_dmabuf_fill() - map pages of a dmabuf region where they are now
- * @r: the region.
- * @first: first page index.
- * @nr: number of pages.
- * @chunk: pages per MAP pass; @frames and @ext have room for that many.
- * @frames: scratch.
- * @ext: scratch.
- *
- * Return: 0, -EINTR, the exporter's error, -EIO (unaligned or too few
- * segments), -EOPNOTSUPP (addresses that are not the buffer's pages),
- * -EXDEV (pages that are not the backend's own memory), or as
- * gpumem_region_commit_locked().
+/*
+ * A fill of a dmabuf region runs under the buffer's reservation: the
+ * exporter cannot move it meanwhile, and a move that happened since the
+ * last fill (move_notify dropped the mapping) is mapped anew.  The frontend
+ * must not see a buffer whose move is in flight: the exporter's kernel
+ * fences are waited for.
  */
-int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
-		       struct gpumem_frame *frames,
-		       struct xen_dm_op_gpumem_extent *ext)
+static int gpumem_dmabuf_fill_begin(struct gpumem_region *r)
 {
 	struct dma_resv *resv = r->attach->dmabuf->resv;
-	struct gpumem_sg_cursor cur = {};
-	struct gpumem_ctx *ctx = r->ctx;
 	struct sg_table *sgt;
 	long wait;
-	u64 pos;
 	int rc;
 
-	lockdep_assert_held(&ctx->lock);
+	lockdep_assert_held(&r->ctx->lock);
 	rc = dma_resv_lock_interruptible(resv, NULL);
 	if (rc)
 		return rc;
@@ -190,38 +171,52 @@ int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
 		sgt = dma_buf_map_attachment(r->attach, DMA_BIDIRECTIONAL);
 		if (IS_ERR(sgt)) {
 			rc = PTR_ERR(sgt);
-			goto out;
+			goto err;
 		}
 		r->buf.sgt = sgt;
 	}
-	/* The frontend must not see a buffer whose move is in flight. */
 	wait = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_KERNEL, true,
 				     MAX_SCHEDULE_TIMEOUT);
 	if (wait < 0) {
 		rc = wait;
-		goto out;
+		goto err;
 	}
-	for (pos = first; !rc && pos < first + nr; pos += chunk) {
-		u64 n = min(chunk, first + nr - pos);
-
-		rc = gpumem_dmabuf_frames(r, pos, n, &cur, frames);
-		if (rc)
-			break;
-		mutex_lock(&ctx->notifier_lock);
-		rc = gpumem_region_commit_locked(r, pos, n, frames, ext);
-		mutex_unlock(&ctx->notifier_lock);
-		cond_resched();
-	}
-out:
+	r->buf.cur = (struct gpumem_sg_cursor){};
+	return 0;
+err:
 	dma_resv_unlock(resv);
 	return rc;
 }
 
-/**
- * gpumem_dmabuf_release() - revoke a dmabuf region and let the buffer go
- * @r: the region, unlinked.
+static void gpumem_dmabuf_fill_end(struct gpumem_region *r)
+{
+	dma_resv_unlock(r->attach->dmabuf->resv);
+}
+
+/*
+ * Pages [first, first + n) from the attachment's DMA addresses.  Return: 0;
+ * -EIO (unaligned or too few segments), -EOPNOTSUPP (DMA addresses that are
+ * not the pages), -EXDEV (pages that are not the backend's own memory), or
+ * as gpumem_region_commit_locked().
  */
-void gpumem_dmabuf_release(struct gpumem_region *r)
+static int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 n,
+			      struct gpumem_fill_buf *buf)
+{
+	struct gpumem_ctx *ctx = r->ctx;
+	int rc;
+
+	dma_resv_assert_held(r->attach->dmabuf->resv);
+	rc = gpumem_dmabuf_frames(r, first, n, &r->buf.cur, buf->frames);
+	if (rc)
+		return rc;
+	mutex_lock(&ctx->notifier_lock);
+	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
+	mutex_unlock(&ctx->notifier_lock);
+	return rc;
+}
+
+/* Revoke a dmabuf region, then let the buffer go. */
+static void gpumem_dmabuf_release(struct gpumem_region *r)
 {
 	struct dma_buf *dmabuf = r->attach->dmabuf;
 
@@ -232,6 +227,13 @@ void gpumem_dmabuf_release(struct gpumem_region *r)
 	dma_buf_put(dmabuf);
 	pci_dev_put(r->buf.pdev);
 }
+
+static const struct gpumem_region_ops gpumem_dmabuf_region_ops = {
+	.fill_begin = gpumem_dmabuf_fill_begin,
+	.fill = gpumem_dmabuf_fill,
+	.fill_end = gpumem_dmabuf_fill_end,
+	.release = gpumem_dmabuf_release,
+};
 
 /* 6.12's dma-iommu sets no dma_ops: a device behind it says so itself. */
 static bool gpumem_dev_uses_iommu(struct device *dev)
@@ -317,8 +319,8 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 	if (check_add_overflow(offset, nr_pages << PAGE_SHIFT, &end) ||
 	    end > dmabuf->size)
 		goto err_put;
-	r = gpumem_region_alloc(ctx, GPUMEM_REGION_DMABUF, nr_pages, gfn,
-				flags);
+	r = gpumem_region_alloc(ctx, GPUMEM_REGION_DMABUF,
+				&gpumem_dmabuf_region_ops, nr_pages, gfn, flags);
 	if (IS_ERR(r)) {
 		rc = PTR_ERR(r);
 		goto err_put;
@@ -328,7 +330,7 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 					   &gpumem_dmabuf_attach_ops, r);
 	if (IS_ERR(r->attach)) {
 		rc = PTR_ERR(r->attach);
-		gpumem_region_free_raw(r);
+		gpumem_region_abort(r);
 		goto err_put;
 	}
 	/* From here the region owns the dmabuf and PCI device references. */

@@ -31,7 +31,7 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
 /*
  * XEN_DMOP_nr_vcpus from Xen's public/hvm/dm_op.h (Linux carries only
@@ -184,7 +184,10 @@ static const struct gpumem_hv_ops gpumem_xen_ops = {
 	.slots_release = gpumem_xen_slots_release,
 };
 
-/* Stateless: one instance serves every context. */
+/*
+ * One instance serves every context; its only state, no_slots, is set once
+ * by gpumem_hv_xen_create().
+ */
 struct gpumem_hv gpumem_hv_xen = {
 	.ops = &gpumem_xen_ops,
 	.backend = GPUMEM_BACKEND_XEN,

@@ -17,7 +17,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 #include "gpumem_trace.h"
 
 /**
@@ -36,6 +36,7 @@ const char *gpumem_hv_op_name(unsigned int op)
 		return "?";
 	return names[op - XEN_DMOP_gpumem_first];
 }
+EXPORT_SYMBOL_IF_KUNIT(gpumem_hv_op_name);
 
 /* Trace one call: the extents it applied, and the one it stopped at. */
 static void gpumem_hv_trace(domid_t domid, unsigned int op,

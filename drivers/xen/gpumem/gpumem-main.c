@@ -30,13 +30,12 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
-#include "hvsim.h"
+#include "gpumem-priv.h"
 
 static char *backend = "xen";
 module_param(backend, charp, 0444);
 MODULE_PARM_DESC(backend,
-		 "Hypervisor backend: xen (default) or hvsim, the simulated hypervisor for tests (refused on a real Xen domain)");
+		 "Hypervisor backend: xen (default) or hvsim, the simulated hypervisor for tests (only in a build with CONFIG_XEN_GPUMEM_HVSIM; refused on a real Xen domain)");
 
 static unsigned int max_extents = 256;
 module_param(max_extents, uint, 0444);
@@ -59,18 +58,6 @@ static unsigned long max_stolen_pages = 1UL << 18;
 module_param(max_stolen_pages, ulong, 0444);
 MODULE_PARM_DESC(max_stolen_pages,
 		 "Pages stolen per context (default 262144, 1 GiB)");
-
-static unsigned int hvsim_domid = 1;
-module_param(hvsim_domid, uint, 0444);
-MODULE_PARM_DESC(hvsim_domid, "hvsim: domid of the simulated frontend (default 1)");
-
-static unsigned long hvsim_gfns = 1UL << 16;
-module_param(hvsim_gfns, ulong, 0444);
-MODULE_PARM_DESC(hvsim_gfns, "hvsim: physmap size of the frontend in pages (default 65536)");
-
-static unsigned long hvsim_ram = 1024;
-module_param(hvsim_ram, ulong, 0444);
-MODULE_PARM_DESC(hvsim_ram, "hvsim: RAM pages the frontend owns at GFN 0 (default 1024)");
 
 static struct gpumem_dev gpumem_dev;
 static struct dentry *gpumem_debugfs;
@@ -249,53 +236,9 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct xen_dm_op_gpumem, u) != 8);
 }
 
-static struct gpumem_hv *__init gpumem_hvsim_create(void)
-{
-	struct hvsim *sim;
-	int rc;
-
-	if (!IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM)) {
-		pr_err("backend=hvsim: built without CONFIG_XEN_GPUMEM_HVSIM\n");
-		return ERR_PTR(-EINVAL);
-	}
-	if (xen_domain()) {
-		pr_err("backend=hvsim refused on a real Xen domain: use backend=xen\n");
-		return ERR_PTR(-EPERM);
-	}
-	if (!hvsim_domid || hvsim_domid >= DOMID_FIRST_RESERVED) {
-		pr_err("hvsim_domid=%u: must be 1..%u\n", hvsim_domid,
-		       DOMID_FIRST_RESERVED - 1);
-		return ERR_PTR(-EINVAL);
-	}
-	sim = hvsim_create(max_stolen_pages);
-	if (IS_ERR(sim))
-		return ERR_CAST(sim);
-	rc = hvsim_domain_create(sim, hvsim_domid, hvsim_gfns, hvsim_ram,
-				 hvsim_gfns);
-	if (rc) {
-		pr_err("hvsim: cannot create d%u with %lu GFNs, %lu RAM pages: %d\n",
-		       hvsim_domid, hvsim_gfns, hvsim_ram, rc);
-		hvsim_destroy(sim);
-		return ERR_PTR(rc);
-	}
-	/*
-	 * Like Xen's dom0, the simulated backend may map any MMIO (hvsim
-	 * still refuses RAM frames as MMIO): a BAR is usable as found.
-	 */
-	rc = hvsim_iomem_permit(sim, 0, 1ULL << (52 - PAGE_SHIFT));
-	if (rc) {
-		hvsim_destroy(sim);
-		return ERR_PTR(rc);
-	}
-	pr_warn("simulated hypervisor (hvsim) with frontend d%u: no real guest shares memory with this kernel\n",
-		hvsim_domid);
-	return hvsim_hv(sim);
-}
-
 static int __init gpumem_init(void)
 {
 	struct gpumem_hv *hv;
-	struct hvsim *sim;
 	int rc;
 
 	gpumem_check_layouts();
@@ -311,16 +254,19 @@ static int __init gpumem_init(void)
 		       max_extent_frames, XEN_GPUMEM_MAX_EXTENT_FRAMES);
 		return -EINVAL;
 	}
+	gpumem_debugfs = debugfs_create_dir("xen-gpumem", NULL);
 	if (!strcmp(backend, "xen")) {
 		hv = gpumem_hv_xen_create();
 	} else if (!strcmp(backend, "hvsim")) {
-		hv = gpumem_hvsim_create();
+		hv = gpumem_hvsim_create(max_stolen_pages, gpumem_debugfs);
 	} else {
 		pr_err("backend=%s: must be xen or hvsim\n", backend);
-		return -EINVAL;
+		hv = ERR_PTR(-EINVAL);
 	}
-	if (IS_ERR(hv))
+	if (IS_ERR(hv)) {
+		debugfs_remove_recursive(gpumem_debugfs);
 		return PTR_ERR(hv);
+	}
 
 	gpumem_dev = (struct gpumem_dev){
 		.hv = hv,
@@ -332,11 +278,6 @@ static int __init gpumem_init(void)
 			.max_stolen_pages = max_stolen_pages,
 		},
 	};
-
-	gpumem_debugfs = debugfs_create_dir("xen-gpumem", NULL);
-	sim = IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM) ? hvsim_from_hv(hv) : NULL;
-	if (sim)
-		hvsim_debugfs_init(sim, gpumem_debugfs);
 
 	rc = misc_register(&gpumem_miscdev);
 	if (rc) {

@@ -1,30 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * xen-gpumem: regions, frontend GFN ranges backed by a range of a backend
- * address space and kept in step with it by an mmu interval notifier.
+ * xen-gpumem: regions, frontend GFN ranges backed by backend memory: the
+ * core every source shares (gpumem-va.c: a range of an address space;
+ * gpumem-dmabuf.c: a range of a dmabuf; gpumem-steal.c: stolen frontend
+ * pages).
  *
- * Map.  Frames are resolved (gpumem-va.c) under the mmu_interval_read_begin()
- * / mmu_interval_read_retry() protocol; then, under ctx->notifier_lock, MAP
- * is issued in extents: runs of consecutive frames with the same flags, cut
- * at 2 MiB GFN boundaries so that an aligned 2 MiB run is one 512-frame
- * extent the hypervisor can map as a superpage.  An invalidation that races
- * with a map either bumps the sequence before the retry check (the map
- * starts over) or waits for ctx->notifier_lock and then revokes what was
- * just mapped.
+ * A region tracks which of its pages the frontend maps (->mapped, under
+ * ctx->notifier_lock, changed only here), lives in its context's GFN
+ * interval tree and id table (ctx->lock), and reaches its source through
+ * struct gpumem_region_ops: the core calls down through them only, and the
+ * sources call up into the functions below.
  *
- * Revoke.  The invalidate callback revokes exactly the mapped pages that
- * intersect the invalidated range, one extent per run of mapped pages, from
- * extents preallocated per context, and returns only once the hypervisor has
- * removed them.  Which events need it:
- *  - UNMAP, CLEAR, MIGRATE, RELEASE, EXCLUSIVE: the page at the address goes
- *    away or changes.  Always.
- *  - PROTECTION_VMA, PROTECTION_PAGE, SOFT_DIRTY: the page stays but loses
- *    write access (mprotect, fork's copy-on-write protection, NUMA hinting,
- *    soft-dirty tracking).  A writable frontend mapping would keep writing a
- *    page that may now be shared with a child or must be tracked, so
- *    writable regions are revoked (NUMA hinting costs them a refault);
- *    read-only regions keep their mappings: the frames do not change, and if
- *    they later do, UNMAP, CLEAR or MIGRATE follows.
+ * Map.  A fill walks a range in chunks of GPUMEM_FILL_CHUNK pages: the
+ * source resolves what backs each page now, then, under ctx->notifier_lock,
+ * gpumem_region_commit_locked() issues MAP in extents: runs of consecutive
+ * frames with the same flags, cut at 2 MiB GFN boundaries so that an
+ * aligned 2 MiB run is one 512-frame extent the hypervisor can map as a
+ * superpage.
+ *
+ * Revoke.  gpumem_region_revoke_locked() revokes exactly the mapped pages
+ * of a range, one extent per run of mapped pages, from extents
+ * preallocated per context, and returns only once the hypervisor has
+ * removed them: sources call it from invalidate and move_notify callbacks.
  *
  * Copyright (c) 2026, the xen-gpumem authors
  */
@@ -40,26 +37,9 @@
 
 #include <uapi/xen/gpumem.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
-#define CREATE_TRACE_POINTS
 #include "gpumem_trace.h"
-
-/* Pages resolved and mapped per pass: 16 MiB. */
-#define GPUMEM_FILL_CHUNK	4096u
-
-static bool gpumem_event_needs_revoke(const struct gpumem_region *r,
-				      const struct mmu_notifier_range *range)
-{
-	switch (range->event) {
-	case MMU_NOTIFY_PROTECTION_VMA:
-	case MMU_NOTIFY_PROTECTION_PAGE:
-	case MMU_NOTIFY_SOFT_DIRTY:
-		return !(r->flags & GPUMEM_MAP_RO);
-	default:
-		return true;
-	}
-}
 
 /* Revokes of @ctx's frontend, from the context's preallocated extents. */
 static struct gpumem_revoke_batch gpumem_region_revoke_batch(struct gpumem_ctx *ctx)
@@ -102,34 +82,36 @@ void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
 			    b.extents, event);
 }
 
-static bool gpumem_region_invalidate(struct mmu_interval_notifier *mn,
-				     const struct mmu_notifier_range *range,
-				     unsigned long cur_seq)
+/**
+ * gpumem_region_set_mapped_locked() - pages the frontend now maps
+ * @r: the region.
+ * @first: first page index.
+ * @nr: number of pages.
+ *
+ * For a source whose hypercall lent the pages itself (STEAL leaves lent
+ * entries behind): they are revoked like any other from now on.
+ */
+void gpumem_region_set_mapped_locked(struct gpumem_region *r, u64 first,
+				     u64 nr)
 {
-	struct gpumem_region *r = container_of(mn, struct gpumem_region,
-					       va.notifier);
-	unsigned long r_end = r->va.hva + (r->nr_pages << PAGE_SHIFT);
-	unsigned long start = max(range->start, r->va.hva) & PAGE_MASK;
-	/* MMU_NOTIFY_RELEASE ends at ULONG_MAX: clip before rounding up. */
-	unsigned long end = range->end < r_end ? PAGE_ALIGN(range->end) : r_end;
-	struct gpumem_ctx *ctx = r->ctx;
-
-	if (mmu_notifier_range_blockable(range))
-		mutex_lock(&ctx->notifier_lock);
-	else if (!mutex_trylock(&ctx->notifier_lock))
-		return false;
-	mmu_interval_set_seq(mn, cur_seq);
-	if (start < end && gpumem_event_needs_revoke(r, range))
-		gpumem_region_revoke_locked(r, (start - r->va.hva) >> PAGE_SHIFT,
-					    (end - start) >> PAGE_SHIFT,
-					    range->event);
-	mutex_unlock(&ctx->notifier_lock);
-	return true;
+	lockdep_assert_held(&r->ctx->notifier_lock);
+	bitmap_set(r->mapped, first, nr);
 }
 
-static const struct mmu_interval_notifier_ops gpumem_region_mn_ops = {
-	.invalidate = gpumem_region_invalidate,
-};
+/**
+ * gpumem_region_clear_mapped_locked() - pages the frontend no longer maps
+ * @r: the region.
+ * @first: first page index.
+ * @nr: number of pages.
+ *
+ * For a source whose hypercall took the lent entries back itself (RETURN).
+ */
+void gpumem_region_clear_mapped_locked(struct gpumem_region *r, u64 first,
+				       u64 nr)
+{
+	lockdep_assert_held(&r->ctx->notifier_lock);
+	bitmap_clear(r->mapped, first, nr);
+}
 
 /**
  * gpumem_map_extents() - MAP extents for the unmapped pages of a range
@@ -176,12 +158,6 @@ gpumem_map_extents(const struct gpumem_region *r, u64 first, u64 n,
 	return nr_ext;
 }
 EXPORT_SYMBOL_IF_KUNIT(gpumem_map_extents);
-
-struct gpumem_fill_buf {
-	struct gpumem_frame *frames;
-	unsigned long *pfns;
-	struct xen_dm_op_gpumem_extent *ext;
-};
 
 /**
  * gpumem_region_commit_locked() - map what resolved frames back, and track it
@@ -234,94 +210,33 @@ int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 }
 
 /* Map the unmapped pages of [first, first + n) as they are backed now. */
-static int gpumem_region_fill_chunk(struct gpumem_region *r,
-				    struct mm_struct *mm, u64 first, u64 n,
-				    struct gpumem_fill_buf *buf)
-{
-	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct gpumem_ctx *ctx = r->ctx;
-	unsigned long seq;
-	int rc;
-
-	for (;;) {
-		seq = mmu_interval_read_begin(&r->va.notifier);
-		mmap_read_lock(mm);
-		rc = gpumem_va_resolve(r, mm, seq, first, n, buf->frames,
-				       buf->pfns);
-		mmap_read_unlock(mm);
-		if (!rc) {
-			mutex_lock(&ctx->notifier_lock);
-			if (!mmu_interval_read_retry(&r->va.notifier, seq))
-				break;
-			mutex_unlock(&ctx->notifier_lock);
-		} else if (rc != -EBUSY && rc != -EAGAIN) {
-			return rc;
-		}
-		if (time_after(jiffies, timeout))
-			return -EAGAIN;
-		cond_resched();
-	}
-
-	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
-	mutex_unlock(&ctx->notifier_lock);
-	return rc;
-}
-
-static int gpumem_region_fill_va(struct gpumem_region *r, u64 first, u64 nr,
-				 u64 chunk, struct gpumem_fill_buf *buf)
-{
-	struct mm_struct *mm = r->va.notifier.mm;
-	u64 pos;
-	int rc = 0;
-
-	/* The address space is gone: its exit revoked everything. */
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
-	for (pos = first; !rc && pos < first + nr; pos += chunk) {
-		rc = gpumem_region_fill_chunk(r, mm, pos,
-					      min(chunk, first + nr - pos), buf);
-		/* A 4 GiB region is 256 chunks: let others run between. */
-		cond_resched();
-	}
-	mmput(mm);
-	return rc;
-}
-
+/* Map the unmapped pages of [first, first + nr) as they are backed now. */
 static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
 {
-	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK);
+	const struct gpumem_region_ops *ops = r->ops;
+	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK), pos;
 	struct gpumem_fill_buf buf = {};
 	int rc = -ENOMEM;
 
 	lockdep_assert_held(&r->ctx->lock);
 	buf.frames = kvmalloc_array(chunk, sizeof(*buf.frames), GFP_KERNEL);
+	buf.scratch = kvmalloc_array(chunk, sizeof(*buf.scratch), GFP_KERNEL);
 	buf.ext = kvmalloc_array(chunk, sizeof(*buf.ext), GFP_KERNEL);
-	if (r->kind == GPUMEM_REGION_VA)
-		buf.pfns = kvmalloc_array(chunk, sizeof(*buf.pfns),
-					  GFP_KERNEL);
-	if (!buf.frames || !buf.ext ||
-	    (r->kind == GPUMEM_REGION_VA && !buf.pfns))
+	if (!buf.frames || !buf.scratch || !buf.ext)
 		goto out;
-	switch (r->kind) {
-	case GPUMEM_REGION_VA:
-		rc = gpumem_region_fill_va(r, first, nr, chunk, &buf);
-		break;
-	case GPUMEM_REGION_DMABUF:
-		rc = gpumem_dmabuf_fill(r, first, nr, chunk, buf.frames,
-					buf.ext);
-		break;
-	case GPUMEM_REGION_STOLEN:
-		for (rc = 0; !rc && nr; first += chunk, nr -= chunk) {
-			chunk = min(chunk, nr);
-			rc = gpumem_steal_fill(r, first, chunk, buf.frames,
-					       buf.ext);
-		}
-		break;
+	rc = ops->fill_begin ? ops->fill_begin(r) : 0;
+	if (rc)
+		goto out;
+	for (pos = first; !rc && pos < first + nr; pos += chunk) {
+		rc = ops->fill(r, pos, min(chunk, first + nr - pos), &buf);
+		/* A 4 GiB region is 256 chunks: let others run between. */
+		cond_resched();
 	}
+	if (ops->fill_end)
+		ops->fill_end(r);
 out:
 	kvfree(buf.ext);
-	kvfree(buf.pfns);
+	kvfree(buf.scratch);
 	kvfree(buf.frames);
 	return rc;
 }
@@ -344,32 +259,11 @@ void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
 	ctx->nr_regions--;
 }
 
-/*
- * Revoke everything, then stop the source: in the other order an
- * invalidation between the two would free pages the frontend still maps.
- * @r must be unlinked, so nothing maps it again meanwhile.
- */
+/* Revoke everything and stop the source; @r must be unlinked. */
 static void gpumem_region_free(struct gpumem_region *r)
 {
-	struct gpumem_ctx *ctx = r->ctx;
-
-	switch (r->kind) {
-	case GPUMEM_REGION_VA:
-		mutex_lock(&ctx->notifier_lock);
-		gpumem_region_revoke_locked(r, 0, r->nr_pages,
-					    GPUMEM_REVOKE_UNMAP);
-		mutex_unlock(&ctx->notifier_lock);
-		mmu_interval_notifier_remove(&r->va.notifier);
-		break;
-	case GPUMEM_REGION_DMABUF:
-		gpumem_dmabuf_release(r);
-		break;
-	case GPUMEM_REGION_STOLEN:
-		/* RETURN takes lent entries back itself: nothing to revoke. */
-		gpumem_steal_release(r);
-		break;
-	}
-	gpumem_region_free_raw(r);
+	r->ops->release(r);
+	gpumem_region_abort(r);
 }
 
 /* The context's page limit for regions of @kind. */
@@ -386,6 +280,7 @@ static u64 gpumem_region_limit(const struct gpumem_ctx *ctx,
  * gpumem_region_alloc() - a region with no source yet
  * @ctx: the context.
  * @kind: where its frames will come from.
+ * @ops: its source's operations.
  * @nr_pages: pages, 1 .. U32_MAX.
  * @gfn: first frontend GFN.
  * @flags: GPUMEM_MAP_*.
@@ -397,6 +292,7 @@ static u64 gpumem_region_limit(const struct gpumem_ctx *ctx,
  */
 struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
 					  enum gpumem_region_kind kind,
+					  const struct gpumem_region_ops *ops,
 					  u64 nr_pages, u64 gfn, u32 flags)
 {
 	struct gpumem_region *r;
@@ -415,6 +311,7 @@ struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
 	}
 	r->ctx = ctx;
 	r->kind = kind;
+	r->ops = ops;
 	r->nr_pages = nr_pages;
 	r->flags = flags;
 	r->gfns.start = gfn;
@@ -423,10 +320,10 @@ struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
 }
 
 /**
- * gpumem_region_free_raw() - free a region whose source is not set up
- * @r: the region.
+ * gpumem_region_abort() - free a region whose source is not set up
+ * @r: the region, never linked, or unlinked and released.
  */
-void gpumem_region_free_raw(struct gpumem_region *r)
+void gpumem_region_abort(struct gpumem_region *r)
 {
 	kvfree(r->mapped);
 	kfree(r);
@@ -505,41 +402,6 @@ err_unlock:
 	return rc;
 }
 
-/**
- * gpumem_region_create() - a region backed by the caller's address space
- * @ctx: a bound context.
- * @hva: page-aligned start in current->mm.
- * @nr_pages: pages, 1 .. U32_MAX.
- * @gfn: first frontend GFN.
- * @flags: GPUMEM_MAP_*.
- * @id: out: the region's id.
- *
- * Unless GPUMEM_MAP_LAZY is given every page is mapped before return; on
- * any error nothing remains mapped and the region does not exist.
- *
- * Return: 0; as gpumem_region_publish(), or -EFAULT (range not mapped),
- * -EACCES (not writable and not GPUMEM_MAP_RO), -EAGAIN, -ENOMEM, -ESRCH.
- */
-int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
-			 u64 nr_pages, u64 gfn, u32 flags, u32 *id)
-{
-	struct gpumem_region *r = gpumem_region_alloc(ctx, GPUMEM_REGION_VA,
-						      nr_pages, gfn, flags);
-	int rc;
-
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	r->va.hva = hva;
-	rc = mmu_interval_notifier_insert(&r->va.notifier, current->mm, hva,
-					  nr_pages << PAGE_SHIFT,
-					  &gpumem_region_mn_ops);
-	if (rc) {
-		gpumem_region_free_raw(r);
-		return rc;
-	}
-	return gpumem_region_publish(r, id);
-}
-
 /*
  * Apply @fn to the part of each region that [@gfn, @gfn + @nr_pages) covers,
  * in GFN order, stopping at the first error.  Every GFN must be in a region.
@@ -581,7 +443,8 @@ static int gpumem_regions_apply(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages,
  * Every GFN must be in a region; GFNs already mapped are left alone.  On an
  * error after some pages were mapped, those stay mapped and tracked.
  *
- * Return: 0; -ENOENT (a GFN in no region), or as gpumem_region_create().
+ * Return: 0; -ENOENT (a GFN in no region), or what the source's fill
+ * answers (as gpumem_va_region_create() and gpumem_dmabuf_region_create()).
  */
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
 {
@@ -596,6 +459,7 @@ int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages)
 	mutex_unlock(&ctx->lock);
 	return rc;
 }
+EXPORT_SYMBOL_IF_KUNIT(gpumem_region_populate);
 
 static int gpumem_region_revoke_part(struct gpumem_region *r, u64 first,
 				     u64 nr)

@@ -65,7 +65,7 @@
 
 #include <kunit/visibility.h>
 
-#include "gpumem.h"
+#include "gpumem-priv.h"
 
 /* A steal's window of the mmap offset space, in pages: 2^32. */
 #define GPUMEM_STEAL_SHIFT	32
@@ -77,7 +77,7 @@
 #define GPUMEM_ORPHAN_RETRY	HZ
 
 /**
- * struct gpumem_stolen - frontend pages held in landing slots
+ * struct gpumem_steal - frontend pages held in landing slots
  * @ctx: the context, NULL once orphaned (and the xa_lock of gpumem_steals).
  * @region: its region in @ctx, NULL once orphaned.
  * @hv: the hypervisor.
@@ -103,7 +103,7 @@
  *
  * @nr_stolen and @nr_returned change only while not @live.
  */
-struct gpumem_stolen {
+struct gpumem_steal {
 	struct gpumem_ctx *ctx;
 	struct gpumem_region *region;
 	struct gpumem_hv *hv;
@@ -133,12 +133,12 @@ static DEFINE_MUTEX(gpumem_orphans_lock);
 static void gpumem_orphans_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gpumem_orphans_work, gpumem_orphans_work_fn);
 
-static u64 gpumem_steal_offset(const struct gpumem_stolen *s)
+static u64 gpumem_steal_offset(const struct gpumem_steal *s)
 {
 	return (u64)s->id << (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
 }
 
-static void gpumem_steal_set_live(struct gpumem_stolen *s, bool live)
+static void gpumem_steal_set_live(struct gpumem_steal *s, bool live)
 {
 	xa_lock(&gpumem_steals);
 	s->live = live;
@@ -146,7 +146,7 @@ static void gpumem_steal_set_live(struct gpumem_stolen *s, bool live)
 }
 
 /* Extents for pages [first, first + n): runs of consecutive slots. */
-static unsigned int gpumem_steal_extents(const struct gpumem_stolen *s,
+static unsigned int gpumem_steal_extents(const struct gpumem_steal *s,
 					 u64 first, u64 n,
 					 struct xen_dm_op_gpumem_extent *ext)
 {
@@ -174,7 +174,7 @@ static unsigned int gpumem_steal_extents(const struct gpumem_stolen *s,
  * Issue @op (STEAL or RETURN) for pages [first, end), in batches; *@pos ends
  * after the last page the hypervisor applied.
  */
-static int gpumem_steal_call(struct gpumem_stolen *s, unsigned int op,
+static int gpumem_steal_call(struct gpumem_steal *s, unsigned int op,
 			     u64 first, u64 end,
 			     struct xen_dm_op_gpumem_extent *ext, u64 *pos)
 {
@@ -194,20 +194,23 @@ static int gpumem_steal_call(struct gpumem_stolen *s, unsigned int op,
 }
 
 /* Pages up to @pos have been returned: the frontend maps none as lent. */
-static void gpumem_steal_returned(struct gpumem_stolen *s, u64 pos)
+static void gpumem_steal_returned(struct gpumem_steal *s, u64 pos)
 {
-	if (pos > s->nr_returned) {
-		if (s->region)
-			mutex_lock(&s->ctx->notifier_lock);
-		bitmap_clear(s->mapped, s->nr_returned, pos - s->nr_returned);
-		if (s->region)
-			mutex_unlock(&s->ctx->notifier_lock);
+	u64 nr = pos > s->nr_returned ? pos - s->nr_returned : 0;
+
+	if (nr && s->region) {
+		mutex_lock(&s->ctx->notifier_lock);
+		gpumem_region_clear_mapped_locked(s->region, s->nr_returned, nr);
+		mutex_unlock(&s->ctx->notifier_lock);
+	} else if (nr) {
+		/* An orphan's: the bitmap outlived its region. */
+		bitmap_clear(s->mapped, s->nr_returned, nr);
 	}
 	s->nr_returned = pos;
 }
 
 /* Does anything in dom0 but the page's owner still hold a page? */
-static bool gpumem_steal_busy(const struct gpumem_stolen *s)
+static bool gpumem_steal_busy(const struct gpumem_steal *s)
 {
 	u64 i;
 
@@ -222,7 +225,7 @@ static bool gpumem_steal_busy(const struct gpumem_stolen *s)
 }
 
 /* The frontend is destroyed: the context's, or an orphan's, knowledge. */
-static bool gpumem_steal_frontend_gone(struct gpumem_stolen *s)
+static bool gpumem_steal_frontend_gone(struct gpumem_steal *s)
 {
 	if (s->ctx && READ_ONCE(s->ctx->frontend_gone))
 		s->frontend_gone = true;
@@ -234,7 +237,7 @@ static bool gpumem_steal_frontend_gone(struct gpumem_stolen *s)
  * does not scrub what a live domain gives back, and the frontend's data
  * must not reach whoever gets the memory next.
  */
-static int gpumem_steal_release_pages(struct gpumem_stolen *s)
+static int gpumem_steal_release_pages(struct gpumem_steal *s)
 {
 	unsigned int done = 0;
 	u64 i;
@@ -254,7 +257,7 @@ static int gpumem_steal_release_pages(struct gpumem_stolen *s)
  * the frontend is gone.  On failure the steal is live again (if it has a
  * context) and what was given back stays given back.
  */
-static int gpumem_steal_give_back(struct gpumem_stolen *s)
+static int gpumem_steal_give_back(struct gpumem_steal *s)
 {
 	struct gpumem_ctx *ctx = s->ctx;
 	struct xen_dm_op_gpumem_extent *ext;
@@ -315,7 +318,7 @@ out:
  * changes lent entries, and an orphan's region is gone), then the pages
  * go to the hypervisor as a dead frontend's do.
  */
-static int gpumem_steal_forfeit(struct gpumem_stolen *s)
+static int gpumem_steal_forfeit(struct gpumem_steal *s)
 {
 	struct gpumem_revoke_batch b = {
 		.hv = s->hv, .domid = s->domid, .instance = s->instance,
@@ -339,7 +342,7 @@ static int gpumem_steal_forfeit(struct gpumem_stolen *s)
 }
 
 /* Free a steal that holds no page any more. */
-static void gpumem_steal_free(struct gpumem_stolen *s)
+static void gpumem_steal_free(struct gpumem_steal *s)
 {
 	s->hv->ops->slots_free(s->hv, s->nr_pages, s->slots);
 	xa_erase(&gpumem_steals, s->id);
@@ -358,11 +361,11 @@ static int gpumem_page_cmp(const void *a, const void *b)
 	return pa < pb ? -1 : pa > pb;
 }
 
-static struct gpumem_stolen *gpumem_steal_alloc(struct gpumem_ctx *ctx,
-						u64 gfn, u64 nr_pages)
+static struct gpumem_steal *gpumem_steal_alloc(struct gpumem_ctx *ctx,
+					       u64 gfn, u64 nr_pages)
 {
 	struct gpumem_hv *hv = ctx->gdev->hv;
-	struct gpumem_stolen *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct gpumem_steal *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	int rc = -ENOMEM;
 
 	if (!s)
@@ -404,7 +407,9 @@ err:
 	return ERR_PTR(rc);
 }
 
-static void gpumem_steal_orphan(struct gpumem_stolen *s, int rc)
+static const struct gpumem_region_ops gpumem_steal_region_ops;
+
+static void gpumem_steal_orphan(struct gpumem_steal *s, int rc)
 {
 	/* The bitmap outlives the region, which is being freed. */
 	s->region->mapped = NULL;
@@ -426,7 +431,7 @@ static void gpumem_steal_orphan(struct gpumem_stolen *s, int rc)
 }
 
 /* Give back a steal, or, failing that, make it an orphan; then it is gone. */
-static void gpumem_steal_dispose(struct gpumem_stolen *s)
+static void gpumem_steal_dispose(struct gpumem_steal *s)
 {
 	int rc = gpumem_steal_give_back(s);
 
@@ -437,7 +442,7 @@ static void gpumem_steal_dispose(struct gpumem_stolen *s)
 }
 
 /**
- * gpumem_steal() - steal frontend pages into landing slots
+ * gpumem_steal_create() - steal frontend pages into landing slots
  * @ctx: a bound context whose hypervisor has every gpumem op.
  * @gfn: first frontend GFN.
  * @nr_pages: pages, 1 .. U32_MAX.
@@ -447,16 +452,18 @@ static void gpumem_steal_dispose(struct gpumem_stolen *s)
  * region), -ENOMEM, -ESRCH, or the hypervisor's refusal of a page (then no
  * page is stolen).
  */
-int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
+int gpumem_steal_create(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages,
+			u64 *offset)
 {
 	struct gpumem_hv *hv = ctx->gdev->hv;
 	struct xen_dm_op_gpumem_extent *ext;
 	struct gpumem_region *r;
-	struct gpumem_stolen *s;
+	struct gpumem_steal *s;
 	u64 pos = 0, i;
 	int rc;
 
-	r = gpumem_region_alloc(ctx, GPUMEM_REGION_STOLEN, nr_pages, gfn, 0);
+	r = gpumem_region_alloc(ctx, GPUMEM_REGION_STOLEN,
+				&gpumem_steal_region_ops, nr_pages, gfn, 0);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	ext = kvmalloc_array(min_t(u64, nr_pages, GPUMEM_STEAL_CHUNK),
@@ -464,7 +471,7 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	s = ext ? gpumem_steal_alloc(ctx, gfn, nr_pages) : ERR_PTR(-ENOMEM);
 	if (IS_ERR(s)) {
 		kvfree(ext);
-		gpumem_region_free_raw(r);
+		gpumem_region_abort(r);
 		return PTR_ERR(s);
 	}
 	r->steal = s;
@@ -485,7 +492,7 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 		s->pages[i] = hv->ops->slot_page(hv, s->slots[i]);
 	/* The frontend maps what was stolen, as lent entries. */
 	mutex_lock(&ctx->notifier_lock);
-	bitmap_set(r->mapped, 0, pos);
+	gpumem_region_set_mapped_locked(r, 0, pos);
 	mutex_unlock(&ctx->notifier_lock);
 	if (!rc) {
 		/* Into the reserved entry: no allocation. */
@@ -502,15 +509,15 @@ int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset)
 	/* All or nothing: what was stolen goes back. */
 	gpumem_steal_dispose(s);
 	mutex_unlock(&ctx->lock);
-	gpumem_region_free_raw(r);
+	gpumem_region_abort(r);
 	return rc;
 }
 
-static struct gpumem_stolen *gpumem_steal_lookup(struct gpumem_ctx *ctx,
-						 u64 offset)
+static struct gpumem_steal *gpumem_steal_lookup(struct gpumem_ctx *ctx,
+						u64 offset)
 {
 	u64 id = offset >> (GPUMEM_STEAL_SHIFT + PAGE_SHIFT);
-	struct gpumem_stolen *s;
+	struct gpumem_steal *s;
 
 	lockdep_assert_held(&ctx->lock);
 	if (offset & (BIT_ULL(GPUMEM_STEAL_SHIFT + PAGE_SHIFT) - 1) ||
@@ -537,7 +544,7 @@ static struct gpumem_stolen *gpumem_steal_lookup(struct gpumem_ctx *ctx,
 int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset)
 {
 	struct gpumem_region *r = NULL;
-	struct gpumem_stolen *s;
+	struct gpumem_steal *s;
 	int rc = -ENOENT;
 
 	mutex_lock(&ctx->lock);
@@ -551,49 +558,41 @@ int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset)
 	}
 	mutex_unlock(&ctx->lock);
 	if (r)
-		gpumem_region_free_raw(r);
+		gpumem_region_abort(r);
 	return rc;
 }
 
-/**
- * gpumem_steal_fill() - map stolen pages at their frontend GFNs again
- * @r: a region of stolen pages.
- * @first: first page index.
- * @nr: number of pages, at most GPUMEM_STEAL_CHUNK.
- * @frames: room for @nr frames.
- * @ext: room for @nr extents.
- *
- * Return: 0, -EBUSY if part of the steal has been returned (only RETURN
- * may continue it), or as gpumem_region_commit_locked().
- */
-int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
-		      struct gpumem_frame *frames,
-		      struct xen_dm_op_gpumem_extent *ext)
+/* A steal that RETURN left part-way is only RETURN's to continue. */
+static int gpumem_steal_fill_begin(struct gpumem_region *r)
 {
-	struct gpumem_stolen *s = r->steal;
+	lockdep_assert_held(&r->ctx->lock);
+	return r->steal->nr_returned ? -EBUSY : 0;
+}
+
+/* The stolen pages sit at their landing slots' GFNs. */
+static int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 n,
+			     struct gpumem_fill_buf *buf)
+{
+	struct gpumem_steal *s = r->steal;
 	u64 i;
 	int rc;
 
-	lockdep_assert_held(&r->ctx->lock);
-	if (s->nr_returned)
-		return -EBUSY;
-	for (i = 0; i < nr; i++)
-		frames[i] = (struct gpumem_frame){
+	for (i = 0; i < n; i++)
+		buf->frames[i] = (struct gpumem_frame){
 			.frame = page_to_pfn(s->slots[first + i]),
 		};
 	mutex_lock(&r->ctx->notifier_lock);
-	rc = gpumem_region_commit_locked(r, first, nr, frames, ext);
+	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
 	mutex_unlock(&r->ctx->notifier_lock);
 	return rc;
 }
 
-/**
- * gpumem_steal_release() - the context is closing: give a steal back
- * @r: its region, unlinked.
- *
- * What cannot be given back now becomes an orphan, retried later.
+/*
+ * The context is closing: give the steal back (RETURN takes its lent
+ * entries back itself: nothing to revoke first).  What cannot be given
+ * back now becomes an orphan, retried later.
  */
-void gpumem_steal_release(struct gpumem_region *r)
+static void gpumem_steal_release(struct gpumem_region *r)
 {
 	struct gpumem_ctx *ctx = r->ctx;
 
@@ -602,11 +601,17 @@ void gpumem_steal_release(struct gpumem_region *r)
 	mutex_unlock(&ctx->lock);
 }
 
+static const struct gpumem_region_ops gpumem_steal_region_ops = {
+	.fill_begin = gpumem_steal_fill_begin,
+	.fill = gpumem_steal_fill,
+	.release = gpumem_steal_release,
+};
+
 static vm_fault_t gpumem_steal_fault(struct vm_fault *vmf)
 {
 	struct gpumem_ctx *ctx = vmf->vma->vm_file->private_data;
 	u64 idx = vmf->pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
-	struct gpumem_stolen *s;
+	struct gpumem_steal *s;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	/* A copy that fork() made after MADV_DOFORK: not the VMM's. */
@@ -638,7 +643,7 @@ static const struct vm_operations_struct gpumem_steal_vm_ops = {
 int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 {
 	u64 idx = vma->vm_pgoff & (BIT_ULL(GPUMEM_STEAL_SHIFT) - 1);
-	struct gpumem_stolen *s;
+	struct gpumem_steal *s;
 	bool ok;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -667,7 +672,7 @@ int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma)
 /* Retry every orphan; the number left. */
 static unsigned int gpumem_orphans_run(void)
 {
-	struct gpumem_stolen *s, *tmp;
+	struct gpumem_steal *s, *tmp;
 	unsigned int left = 0;
 
 	mutex_lock(&gpumem_orphans_lock);

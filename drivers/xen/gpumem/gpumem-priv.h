@@ -5,8 +5,8 @@
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
-#ifndef _XEN_GPUMEM_H
-#define _XEN_GPUMEM_H
+#ifndef _XEN_GPUMEM_PRIV_H
+#define _XEN_GPUMEM_PRIV_H
 
 #include <linux/interval_tree.h>
 #include <linux/mmu_notifier.h>
@@ -19,9 +19,10 @@
 #include <xen/interface/gpumem.h>
 
 struct address_space;
+struct dentry;
 struct dma_buf_attachment;
 struct gpumem_hv;
-struct gpumem_stolen;
+struct gpumem_steal;
 struct page;
 struct pci_dev;
 struct sg_table;
@@ -35,9 +36,10 @@ struct xen_dm_op_buf;
  *         @nr <= the query's max_extents, on the frontend @domid of
  *         @instance (the query's): -ESRCH if @domid names no domain of that
  *         instance any more.  Returns 0 with *@done == @nr, or
- *         the error with *@done the index of the extent that failed.  Must
- *         neither sleep nor allocate: REVOKE is issued from mmu notifier and
- *         move_notify callbacks.
+ *         the error with *@done the index of the extent that failed.  Never
+ *         sleeps.  REVOKE never allocates either: it is issued from mmu
+ *         notifier and move_notify callbacks; MAP and STEAL may allocate
+ *         atomically (hvsim does, where Xen allocates p2m pages).
  * @slots_alloc: @nr landing slots for STEAL: pages of the backend's physmap
  *               with nothing behind them (Xen: xen_alloc_unpopulated_pages()).
  *               May sleep.
@@ -56,7 +58,7 @@ struct xen_dm_op_buf;
  *
  * Every code path that reaches the hypervisor goes through this table; the
  * two implementations are the real Xen (gpumem-hv-xen.c) and the simulated
- * hypervisor (hvsim.c).
+ * hypervisor (hvsim-*.c).
  */
 struct gpumem_hv_ops {
 	int (*query)(struct gpumem_hv *hv, domid_t domid,
@@ -179,6 +181,68 @@ enum gpumem_region_kind {
 	GPUMEM_REGION_STOLEN,
 };
 
+struct gpumem_region;
+
+/**
+ * struct gpumem_frame - what backs one page right now
+ * @frame: backend GFN (RAM) or MFN (MMIO).
+ * @flags: XEN_GPUMEM_EXT_MMIO and cacheability.
+ */
+struct gpumem_frame {
+	u64 frame;
+	u32 flags;
+};
+
+/* Pages a source resolves and maps per gpumem_region_ops.fill(): 16 MiB. */
+#define GPUMEM_FILL_CHUNK	4096u
+
+/**
+ * struct gpumem_fill_buf - room for one chunk of a fill
+ * @frames: what backs each page, GPUMEM_FILL_CHUNK entries at most.
+ * @scratch: as many longs, for the source's own use (hmm_range_fault()).
+ * @ext: as many extents, for gpumem_region_commit_locked().
+ */
+struct gpumem_fill_buf {
+	struct gpumem_frame *frames;
+	unsigned long *scratch;
+	struct xen_dm_op_gpumem_extent *ext;
+};
+
+/**
+ * struct gpumem_region_ops - what a region's source does for the core
+ * @fill_begin: optional: take what every chunk of a fill needs (the
+ *              address space, the buffer's reservation); on error nothing
+ *              is held and the fill fails with it.
+ * @fill: resolve what backs pages [first, first + n) now (n at most
+ *        GPUMEM_FILL_CHUNK) into @buf->frames and map them with
+ *        gpumem_region_commit_locked() under ctx->notifier_lock.
+ * @fill_end: optional: let go of what @fill_begin took.
+ * @release: the region is unlinked: revoke every page it maps and stop the
+ *           source (notifier, attachment, steal), in that order.
+ *
+ * Called with ctx->lock held, but @release.  The core (gpumem-region.c)
+ * calls down through these only; sources call up into the core.
+ */
+struct gpumem_region_ops {
+	int (*fill_begin)(struct gpumem_region *r);
+	int (*fill)(struct gpumem_region *r, u64 first, u64 n,
+		    struct gpumem_fill_buf *buf);
+	void (*fill_end)(struct gpumem_region *r);
+	void (*release)(struct gpumem_region *r);
+};
+
+/**
+ * struct gpumem_sg_cursor - where a walk of a dmabuf's DMA segments stands
+ * @sg: current segment, NULL before the first.
+ * @left: segments after it.
+ * @seg_start: its byte offset in the buffer.
+ */
+struct gpumem_sg_cursor {
+	struct scatterlist *sg;
+	unsigned int left;
+	u64 seg_start;
+};
+
 /**
  * struct gpumem_region - frontend GFNs backed by backend memory
  * @gfns: frontend GFNs [start, last], a node of ctx->regions.
@@ -187,6 +251,7 @@ enum gpumem_region_kind {
  * @id: id given to userspace.
  * @flags: GPUMEM_MAP_*.
  * @kind: enum gpumem_region_kind.
+ * @ops: its source's operations.
  * @mapped: bit per page, set while the frontend maps it (notifier_lock).
  * @attach: the dmabuf attachment of a dmabuf region, else NULL.
  * @steal: the steal of a stolen region, else NULL.
@@ -199,6 +264,7 @@ enum gpumem_region_kind {
  *           after move_notify until the next populate (the buffer's resv).
  * @buf.pdev: the PCI device attached with (GPUMEM_MAP_PCI_ATTACH), held
  *            until the region is freed; NULL for the module's own device.
+ * @buf.cur: the walk of @buf.sgt from one chunk of a fill to the next.
  */
 struct gpumem_region {
 	struct interval_tree_node gfns;
@@ -207,9 +273,10 @@ struct gpumem_region {
 	u32 id;
 	u32 flags;
 	enum gpumem_region_kind kind;
+	const struct gpumem_region_ops *ops;
 	unsigned long *mapped;
 	struct dma_buf_attachment *attach;
-	struct gpumem_stolen *steal;
+	struct gpumem_steal *steal;
 	union {
 		struct {
 			unsigned long hva;
@@ -219,18 +286,9 @@ struct gpumem_region {
 			u64 offset;
 			struct sg_table *sgt;
 			struct pci_dev *pdev;
+			struct gpumem_sg_cursor cur;
 		} buf;
 	};
-};
-
-/**
- * struct gpumem_frame - what backs one page right now
- * @frame: backend GFN (RAM) or MFN (MMIO).
- * @flags: XEN_GPUMEM_EXT_MMIO and cacheability.
- */
-struct gpumem_frame {
-	u64 frame;
-	u32 flags;
 };
 
 /* gpumem-main.c */
@@ -252,8 +310,9 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 /* gpumem-region.c */
 struct gpumem_region *gpumem_region_alloc(struct gpumem_ctx *ctx,
 					  enum gpumem_region_kind kind,
+					  const struct gpumem_region_ops *ops,
 					  u64 nr_pages, u64 gfn, u32 flags);
-void gpumem_region_free_raw(struct gpumem_region *r);
+void gpumem_region_abort(struct gpumem_region *r);
 int gpumem_region_link_locked(struct gpumem_region *r);
 void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
 				 struct gpumem_region *r);
@@ -263,8 +322,10 @@ int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 				struct xen_dm_op_gpumem_extent *ext);
 void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
 				 int event);
-int gpumem_region_create(struct gpumem_ctx *ctx, unsigned long hva,
-			 u64 nr_pages, u64 gfn, u32 flags, u32 *id);
+void gpumem_region_set_mapped_locked(struct gpumem_region *r, u64 first,
+				     u64 nr);
+void gpumem_region_clear_mapped_locked(struct gpumem_region *r, u64 first,
+				       u64 nr);
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
 int gpumem_region_revoke(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
 int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id);
@@ -279,20 +340,13 @@ unsigned int gpumem_map_extents(const struct gpumem_region *r, u64 first,
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 				u64 nr_pages, u64 gfn, u32 flags, u32 sbdf,
 				u32 *id);
-int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 nr, u64 chunk,
-		       struct gpumem_frame *frames,
-		       struct xen_dm_op_gpumem_extent *ext);
-void gpumem_dmabuf_release(struct gpumem_region *r);
 
 /* gpumem-steal.c */
 /* Refusals by the hypervisor after which an orphan's pages are forfeit. */
 #define GPUMEM_ORPHAN_MAX_REFUSALS	60
-int gpumem_steal(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages, u64 *offset);
+int gpumem_steal_create(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages,
+			u64 *offset);
 int gpumem_steal_return(struct gpumem_ctx *ctx, u64 offset);
-int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 nr,
-		      struct gpumem_frame *frames,
-		      struct xen_dm_op_gpumem_extent *ext);
-void gpumem_steal_release(struct gpumem_region *r);
 int gpumem_steal_mmap(struct gpumem_ctx *ctx, struct vm_area_struct *vma);
 void gpumem_steal_exit(void);
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -318,9 +372,8 @@ enum gpumem_pfn_kind {
 enum gpumem_pfn_kind gpumem_pfn_kind(unsigned long pfn);
 int gpumem_frame_set(struct gpumem_frame *out, unsigned long pfn,
 		     u32 mmio_cache);
-int gpumem_va_resolve(struct gpumem_region *r, struct mm_struct *mm,
-		      unsigned long seq, u64 first, u64 nr,
-		      struct gpumem_frame *frames, unsigned long *scratch);
+int gpumem_va_region_create(struct gpumem_ctx *ctx, unsigned long hva,
+			    u64 nr_pages, u64 gfn, u32 flags, u32 *id);
 
 /**
  * struct gpumem_revoke_batch - revokes built from runs of a bitmap
@@ -371,7 +424,18 @@ void gpumem_hv_revoke_bitmap(struct gpumem_revoke_batch *b,
 /* gpumem-hv-xen.c */
 extern struct gpumem_hv gpumem_hv_xen;
 struct gpumem_hv *gpumem_hv_xen_create(void);
+#if IS_ENABLED(CONFIG_XEN_GPUMEM_HVSIM)
+struct gpumem_hv *gpumem_hvsim_create(u64 backend_max_pages,
+				      struct dentry *debugfs);
+#else
+static inline struct gpumem_hv *gpumem_hvsim_create(u64 backend_max_pages,
+						    struct dentry *debugfs)
+{
+	pr_err("backend=hvsim: built without CONFIG_XEN_GPUMEM_HVSIM\n");
+	return ERR_PTR(-EINVAL);
+}
+#endif
 int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
 		     struct xen_dm_op_buf *bufs);
 
-#endif /* _XEN_GPUMEM_H */
+#endif /* _XEN_GPUMEM_PRIV_H */
