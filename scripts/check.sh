@@ -44,10 +44,13 @@ modinfo -F parm "$ko" | grep -q '^hvsim_ram:' || fail "modinfo: the HVSIM=y buil
 	fail "the module's files call each other in a circle"
 
 # A production build: no simulated hypervisor in it at all.
+# A fresh copy of the sources: kbuild's clean would descend into the
+# tests/ directory the Makefile names, which only an overlaid tree has.
 prod=$cache/oot-production
 rm -rf "$prod"
-cp -a "$work" "$prod"
-make -C "$kdir" M="$prod" clean > /dev/null 2>&1
+mkdir -p "$prod"
+(cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null ||
+	find . -type f -print0) | (cd "$top" && rsync -a --from0 --files-from=- . "$prod/")
 make -C "$kdir" M="$prod" modules > "$prod/build.log" 2>&1 ||
 	{ cat "$prod/build.log" >&2; fail "production build against $kdir"; }
 pko=$prod/drivers/xen/gpumem/xen-gpumem.ko
