@@ -9,7 +9,9 @@
 #                        the distro-kernel suite, the real-Xen boot, the
 #                        real-Xen end-to-end scenario with a domU (Debian's
 #                        Xen and the reference Xen), the differential check
-#   make check           out-of-tree build at W=1 with sparse, checkpatch
+#   make check           out-of-tree build at W=1 with sparse, checkpatch,
+#                        the documentation with the kernel's make htmldocs
+#   make htmldocs        that documentation build alone
 #   make abi-test        hypercall ABI against Xen's public headers
 #   make kunit           the KUnit suites under QEMU
 #   make bench           benchmarks of the VA-range path (not part of test)
@@ -30,7 +32,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e diff-test demo
+	tools distro-test xen-test xen-e2e diff-test demo htmldocs
 
 all: modules
 
@@ -48,6 +50,9 @@ deps:
 
 check: deps
 	scripts/check.sh "$(DEB_KDIR)"
+
+htmldocs: deps
+	scripts/htmldocs.sh --full
 
 abi-test: deps
 	$(MAKE) -C tests/abi run

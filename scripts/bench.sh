@@ -2,7 +2,8 @@
 # make bench: build a KUnit kernel without debug options (own cached build
 # directory) and run only the xen_gpumem_bench suite under QEMU; print its
 # figures.  Timings under TCG are emulated: read them as ratios within one
-# run, and the counts (hypercalls, extents, bytes) as exact.
+# run, and the counts (hypercalls, extents, bytes) as exact.  The figures
+# also go into FIGURES.md (scripts/figures.sh), the one place they live.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,5 +19,8 @@ cd "$src"
 	--build_dir="$build" --jobs="$(nproc)" --timeout=3000 \
 	--qemu_args="-m 3072 -smp 2" 'xen_gpumem_bench' > "$cache/bench.out" 2>&1 ||
 	{ tail -40 "$cache/bench.out" >&2; echo "bench: FAIL" >&2; exit 1; }
-grep -o 'bench: .*' "$build/test.log" | sed 's/^bench: /  /'
+figures=$(grep -o 'bench: .*' "$build/test.log" | sed 's/^bench: //' || true)
+[ -n "$figures" ] || { echo "bench: FAIL: no figures in $build/test.log" >&2; exit 1; }
+sed 's/^/  /' <<<"$figures"
 grep -E 'Testing complete' "$cache/bench.out" | tail -1
+"$top/scripts/figures.sh" bench "make bench" <<<"$figures"

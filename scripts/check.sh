@@ -6,7 +6,9 @@
 #  - modinfo shows the licence, the description and every parameter, and a
 #    production build (no HVSIM=y) has no hvsim code or parameter;
 #  - no import circle among the module's files (scripts/import-graph.py);
-#  - checkpatch.pl --strict is clean on every C file and header.
+#  - checkpatch.pl --strict is clean on every C file and header;
+#  - the documentation builds with the kernel's make htmldocs without a
+#    warning in the project's files (scripts/htmldocs.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,7 +46,9 @@ modinfo -F parm "$ko" | grep -q '^hvsim_ram:' || fail "modinfo: the HVSIM=y buil
 "$top/scripts/import-graph.py" "$work/drivers/xen/gpumem" ||
 	fail "the module's files call each other in a circle"
 
-# A production build: no simulated hypervisor in it at all.
+# A production build, from a fresh copy of the sources (kbuild's clean
+# would descend into the tests/ directory the Makefile names, which only an
+# overlaid tree has): no simulated hypervisor in it at all.
 prod=$cache/oot-production
 copy_tree "$prod"
 make -C "$kdir" M="$prod" modules > "$prod/build.log" 2>&1 ||
@@ -79,3 +83,6 @@ out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION
 	-f $tools 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 [ -z "$out" ] || { echo "$out" >&2; fail "checkpatch --strict"; }
 echo "check: checkpatch --strict clean on $(echo $files | wc -w) files, the Xen ABI header and $(echo $tools | wc -w) tools files"
+
+# The documentation, with the kernel's Sphinx (cached copy of the tree).
+"$top/scripts/htmldocs.sh"

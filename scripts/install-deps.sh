@@ -6,7 +6,11 @@
 # linux-headers-6.12-amd64 (the exact image and headers of one release, which
 # the QEMU suites boot and build against); dpkg-dev and patch fetch, unpack
 # and patch the Xen source (scripts/xen-build.sh); busybox-static, cpio and kmod make
-# their initramfs; libdrm-dev gives the tools the DRM uAPI headers.  The Xen
+# their initramfs; libdrm-dev gives the tools the DRM uAPI headers;
+# python3-sphinx (with its alabaster theme) and python3-yaml are what the
+# kernel's `make htmldocs` needs (Documentation/sphinx/requirements.txt:
+# Sphinx, alabaster, pyyaml) for scripts/htmldocs.sh, and graphviz the dot(1)
+# its kfigure extension warns about when missing.  The Xen
 # hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
 # and scripts/xen-e2e.sh does the same with the toolstack (xen-utils-4.17).
 set -euo pipefail
@@ -19,6 +23,7 @@ pkgs=(
 	qemu-system-x86
 	libxen-dev gcc-multilib
 	busybox-static cpio kmod libdrm-dev
+	python3-sphinx python3-alabaster python3-yaml graphviz
 )
 
 missing=()

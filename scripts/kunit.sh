@@ -106,4 +106,11 @@ if grep -E "$splat" "$log" >/dev/null; then
 	fail "kernel splat in $log"
 fi
 grep -E 'xen-gpumem|xen_gpumem' "$log" | grep -v '^ *\(ok\|#\)' | head -5 || true
-echo "kunit: $summary; no splat; $(( $(date +%s) - t0 )) s"
+secs=$(( $(date +%s) - t0 ))
+echo "kunit: $summary; no splat; $secs s"
+# The figures of this run, into FIGURES.md (the one place they live).
+"$top/scripts/figures.sh" kunit scripts/kunit.sh <<EOF
+$summary
+suites: ${suites[*]}
+QEMU with $accel; build and run: $secs s
+EOF

@@ -25,7 +25,10 @@
 #include <strings.h>
 #include <sys/mman.h>
 
-#include "gpumem.h"
+#include "libgpumem.h"
+#include "hvsimfs.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define E(x) { #x, x }
 static const struct {
@@ -61,38 +64,39 @@ static uint32_t default_domid(void)
 {
 	unsigned long v;
 
-	return gpumem_module_param("hvsim_domid", &v) ? 1 : (uint32_t)v;
+	return libgpumem_module_param("hvsim_domid", &v) ? 1 : (uint32_t)v;
 }
 
 static void print_flags(uint32_t fl)
 {
 	static const char *const cache[] = { "WB", "WC", "UC", "cache3" };
 
-	printf("%s%s%s", fl & GPUMEM_P2M_MMIO ? "MMIO " : "",
-	       fl & GPUMEM_P2M_RO ? "RO " : "", cache[GPUMEM_P2M_CACHE(fl)]);
+	printf("%s%s%s", fl & HVSIMFS_P2M_MMIO ? "MMIO " : "",
+	       fl & HVSIMFS_P2M_RO ? "RO " : "", cache[HVSIMFS_P2M_CACHE(fl)]);
 }
 
 static int cmd_info(uint32_t domid)
 {
-	struct gpumem_ctx ctx;
+	struct libgpumem_handle *h;
 	struct gpumem_query q;
 	int rc;
 
-	rc = gpumem_open(&ctx, NULL);
-	if (rc) {
-		fprintf(stderr, "gpumem: %s: %s\n", GPUMEM_DEV_PATH, strerror(-rc));
+	h = libgpumem_open(NULL);
+	if (!h) {
+		fprintf(stderr, "gpumem: %s: %s\n", LIBGPUMEM_DEV_PATH,
+			strerror(errno));
 		return 1;
 	}
-	rc = gpumem_bind(&ctx, domid);
+	rc = libgpumem_bind(h, domid);
 	if (rc) {
 		fprintf(stderr, "gpumem: BIND d%u: %s\n", domid,
-			gpumem_strerror(GPUMEM_IOCTL_BIND, rc));
+			libgpumem_strerror(GPUMEM_IOCTL_BIND, rc));
 		return 1;
 	}
-	rc = gpumem_query(&ctx, &q);
+	rc = libgpumem_query(h, &q);
 	if (rc) {
 		fprintf(stderr, "gpumem: QUERY: %s\n",
-			gpumem_strerror(GPUMEM_IOCTL_QUERY, rc));
+			libgpumem_strerror(GPUMEM_IOCTL_QUERY, rc));
 		return 1;
 	}
 	printf("domid            %u\n", q.domid);
@@ -115,25 +119,25 @@ static int cmd_info(uint32_t domid)
 	printf("max_regions      %u\n", q.max_regions);
 	printf("max_pages        %llu\n", (unsigned long long)q.max_pages);
 	printf("max_stolen_pages %llu\n", (unsigned long long)q.max_stolen_pages);
-	gpumem_close(&ctx);
+	libgpumem_close(h);
 	return 0;
 }
 
 static int cmd_p2m(int only)
 {
-	struct gpumem_p2m p2m;
+	struct hvsimfs_p2m p2m;
 	unsigned int d;
 	size_t i;
 	int rc;
 
-	rc = gpumem_hvsim_p2m(&p2m);
+	rc = hvsimfs_p2m(&p2m);
 	if (rc) {
 		fprintf(stderr, "gpumem: %s/p2m: %s (load with backend=hvsim, mount debugfs)\n",
-			GPUMEM_HVSIM_DIR, strerror(-rc));
+			HVSIMFS_DIR, strerror(-rc));
 		return 1;
 	}
 	for (d = 0; d < p2m.nr_doms; d++) {
-		const struct gpumem_p2m_dom *dom = &p2m.doms[d];
+		const struct hvsimfs_p2m_dom *dom = &p2m.doms[d];
 
 		if (only >= 0 && dom->domid != (uint32_t)only)
 			continue;
@@ -142,7 +146,7 @@ static int cmd_p2m(int only)
 		printf("  %-23s %8s  %-9s %-23s %s\n", "gfns", "pages", "type",
 		       "frames", "flags");
 		for (i = 0; i < p2m.nr_runs; i++) {
-			const struct gpumem_p2m_run *r = &p2m.runs[i];
+			const struct hvsimfs_p2m_run *r = &p2m.runs[i];
 			char g[32], f[32];
 
 			if (r->domid != dom->domid)
@@ -157,19 +161,19 @@ static int cmd_p2m(int only)
 			putchar('\n');
 		}
 	}
-	gpumem_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return 0;
 }
 
 static int cmd_stats(void)
 {
-	struct gpumem_hvsim_stats st;
+	struct hvsimfs_stats st;
 	unsigned int i;
 	int rc;
 
-	rc = gpumem_hvsim_stats(&st);
+	rc = hvsimfs_stats(&st);
 	if (rc) {
-		fprintf(stderr, "gpumem: %s/stats: %s\n", GPUMEM_HVSIM_DIR,
+		fprintf(stderr, "gpumem: %s/stats: %s\n", HVSIMFS_DIR,
 			strerror(-rc));
 		return 1;
 	}
@@ -185,7 +189,7 @@ static int cmd_stats(void)
 
 static int cmd_strerror(const char *ioc, const char *err)
 {
-	unsigned long cmd = gpumem_ioctl_by_name(ioc);
+	unsigned long cmd = libgpumem_ioctl_by_name(ioc);
 	size_t i;
 	int e;
 
@@ -201,8 +205,8 @@ static int cmd_strerror(const char *ioc, const char *err)
 		fprintf(stderr, "gpumem: unknown errno %s\n", err);
 		return 2;
 	}
-	printf("%s %s: %s\n", gpumem_ioctl_name(cmd), err,
-	       gpumem_strerror(cmd, e));
+	printf("%s %s: %s\n", libgpumem_ioctl_name(cmd), err,
+	       libgpumem_strerror(cmd, e));
 	return 0;
 }
 
@@ -228,12 +232,15 @@ static int cmd_strerror(const char *ioc, const char *err)
  *   close               close the context (returns what is still stolen)
  */
 struct dm_state {
-	struct gpumem_ctx ctx;
+	struct libgpumem_handle *h;	/* NULL once closed */
 	unsigned char *buf;
 	uint64_t gfn, pages, region;
 	unsigned char *stolen;
 	uint64_t sgfn, spages, offset;
 };
+
+/* A call on the context; after "close", EBADF, as a closed descriptor. */
+#define DM_CALL(s, call)	((s)->h ? (call) : -EBADF)
 
 static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
 {
@@ -244,7 +251,7 @@ static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
 	for (i = 0; i < pages; i++) {
 		putchar(' ');
 		for (b = 0; b < 8; b++)
-			printf("%02x", p[i * GPUMEM_PAGE_SIZE + b]);
+			printf("%02x", p[i * LIBGPUMEM_PAGE_SIZE + b]);
 	}
 	putchar('\n');
 }
@@ -254,13 +261,13 @@ static void dm_fill(unsigned char *p, uint64_t pages, unsigned int byte)
 	uint64_t i;
 
 	for (i = 0; i < pages; i++)
-		memset(p + i * GPUMEM_PAGE_SIZE, (byte + i) & 0xff,
-		       GPUMEM_PAGE_SIZE);
+		memset(p + i * LIBGPUMEM_PAGE_SIZE, (byte + i) & 0xff,
+		       LIBGPUMEM_PAGE_SIZE);
 }
 
 static void *dm_mmap(void *at, uint64_t pages)
 {
-	void *p = mmap(at, pages * GPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	void *p = mmap(at, pages * LIBGPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
@@ -287,11 +294,12 @@ static int dm_line(struct dm_state *s, char *line)
 			return 0;
 		}
 		dm_fill(p, b, c);
-		rc = gpumem_map_va(&s->ctx, p, b * GPUMEM_PAGE_SIZE, a, 0,
-				   &region);
+		rc = DM_CALL(s, libgpumem_map_va(s->h, p,
+						 b * LIBGPUMEM_PAGE_SIZE, a, 0,
+						 &region));
 		if (rc) {
 			/* The buffer mapped before, if any, stays current. */
-			munmap(p, b * GPUMEM_PAGE_SIZE);
+			munmap(p, b * LIBGPUMEM_PAGE_SIZE);
 			goto out;
 		}
 		s->buf = p;
@@ -301,7 +309,7 @@ static int dm_line(struct dm_state *s, char *line)
 		printf("ok map region %llu gfn %#llx pages %llu\n",
 		       (unsigned long long)region, a, b);
 	} else if (!strcmp(op, "munmap") && s->buf) {
-		munmap(s->buf, s->pages * GPUMEM_PAGE_SIZE);
+		munmap(s->buf, s->pages * LIBGPUMEM_PAGE_SIZE);
 		printf("ok munmap\n");
 	} else if (!strcmp(op, "remap") && n == 2 && s->buf) {
 		if (!dm_mmap(s->buf, s->pages)) {
@@ -312,25 +320,25 @@ static int dm_line(struct dm_state *s, char *line)
 		printf("ok remap\n");
 	} else if (!strcmp(op, "populate") && s->buf) {
 		cmd = GPUMEM_IOCTL_POPULATE;
-		rc = gpumem_populate(&s->ctx, s->gfn, s->pages);
+		rc = DM_CALL(s, libgpumem_populate(s->h, s->gfn, s->pages));
 		if (!rc)
 			printf("ok populate\n");
 	} else if (!strcmp(op, "peek") && s->buf) {
 		dm_show("peek", s->buf, s->pages);
 	} else if (!strcmp(op, "unmap") && s->buf) {
 		cmd = GPUMEM_IOCTL_UNMAP;
-		rc = gpumem_unmap(&s->ctx, s->region);
+		rc = DM_CALL(s, libgpumem_unmap(s->h, s->region));
 		if (!rc)
 			printf("ok unmap\n");
 	} else if (!strcmp(op, "steal") && n == 3) {
 		void *p;
 
 		cmd = GPUMEM_IOCTL_STEAL;
-		rc = gpumem_steal(&s->ctx, a, b, &s->offset);
+		rc = DM_CALL(s, libgpumem_steal(s->h, a, b, &s->offset));
 		if (rc)
 			goto out;
-		p = mmap(NULL, b * GPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, s->ctx.fd, s->offset);
+		p = mmap(NULL, b * LIBGPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, libgpumem_fd(s->h), s->offset);
 		if (p == MAP_FAILED) {
 			printf("err steal: mmap: %s\n", strerror(errno));
 			return 0;
@@ -346,27 +354,28 @@ static int dm_line(struct dm_state *s, char *line)
 		printf("ok spoke\n");
 	} else if (!strcmp(op, "return") && s->stolen) {
 		cmd = GPUMEM_IOCTL_RETURN;
-		rc = gpumem_return(&s->ctx, s->offset);
+		rc = DM_CALL(s, libgpumem_return(s->h, s->offset));
 		if (!rc) {
-			munmap(s->stolen, s->spages * GPUMEM_PAGE_SIZE);
+			munmap(s->stolen, s->spages * LIBGPUMEM_PAGE_SIZE);
 			s->stolen = NULL;
 			printf("ok return\n");
 		}
 	} else if (!strcmp(op, "query")) {
 		cmd = GPUMEM_IOCTL_QUERY;
-		rc = gpumem_query(&s->ctx, &q);
+		rc = DM_CALL(s, libgpumem_query(s->h, &q));
 		if (!rc)
 			printf("ok query hv_ops %#x features %#llx\n", q.hv_ops,
 			       (unsigned long long)q.features);
 	} else if (!strcmp(op, "close")) {
-		gpumem_close(&s->ctx);
+		libgpumem_close(s->h);
+		s->h = NULL;
 		printf("ok close\n");
 	} else {
 		printf("err %s: not understood here\n", op);
 	}
 out:
 	if (rc)
-		printf("err %s: %s (%s)\n", op, gpumem_strerror(cmd, rc),
+		printf("err %s: %s (%s)\n", op, libgpumem_strerror(cmd, rc),
 		       strerror(-rc));
 	return 0;
 }
@@ -378,11 +387,10 @@ static int cmd_dm(uint32_t domid)
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = gpumem_open(&s.ctx, NULL);
-	if (!rc)
-		rc = gpumem_bind(&s.ctx, domid);
+	s.h = libgpumem_open(NULL);
+	rc = s.h ? libgpumem_bind(s.h, domid) : -errno;
 	if (rc) {
-		printf("err bind: %s\n", gpumem_strerror(GPUMEM_IOCTL_BIND, rc));
+		printf("err bind: %s\n", libgpumem_strerror(GPUMEM_IOCTL_BIND, rc));
 		return 1;
 	}
 	printf("ok bind d%u\n", domid);
@@ -400,7 +408,7 @@ static int cmd_dm(uint32_t domid)
 static int cmd_fe(uint32_t domid, int argc, char **argv)
 {
 	unsigned long long gfn, pages, byte = 0, i;
-	static unsigned char page[GPUMEM_PAGE_SIZE];
+	static unsigned char page[LIBGPUMEM_PAGE_SIZE];
 	int write, rc, b;
 
 	write = argc == 4 && !strcmp(argv[0], "write");
@@ -416,8 +424,8 @@ static int cmd_fe(uint32_t domid, int argc, char **argv)
 	for (i = 0; i < pages; i++) {
 		if (write)
 			memset(page, (byte + i) & 0xff, sizeof(page));
-		rc = gpumem_hvsim_access(domid, gfn + i, page,
-					 write ? sizeof(page) : 8, write);
+		rc = hvsimfs_access(domid, gfn + i, page,
+				    write ? sizeof(page) : 8, write);
 		if (rc == -EFAULT) {
 			printf(" fault");
 			continue;

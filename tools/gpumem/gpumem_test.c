@@ -39,13 +39,15 @@
 #include <drm_fourcc.h>
 #include <drm_mode.h>
 
-#include "gpumem.h"
+#include "libgpumem.h"
+#include "hvsimfs.h"
 
-#define PAGE	GPUMEM_PAGE_SIZE
+#define PAGE	LIBGPUMEM_PAGE_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum { PASS, FAIL, SKIP };
 
-static struct gpumem_ctx ctx;
+static struct libgpumem_handle *h;
 static uint32_t domid;
 static unsigned long ram_pages;
 static char skip_reason[256];
@@ -75,8 +77,8 @@ static void diag(const char *fmt, ...)
 	if (__rc != (want)) {						\
 		diag("%s:%d: %s", __func__, __LINE__, #expr);		\
 		diag("  got %d (%s), want %d (%s)", __rc,		\
-		     gpumem_strerror(cmd, __rc), (want),		\
-		     gpumem_strerror(cmd, (want)));			\
+		     libgpumem_strerror(cmd, __rc), (want),		\
+		     libgpumem_strerror(cmd, (want)));			\
 		return FAIL;						\
 	}								\
 } while (0)
@@ -117,25 +119,25 @@ static bool pfn_is_system_ram(uint64_t pfn)
 static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 		      uint64_t *frames, uint32_t *flags)
 {
-	struct gpumem_p2m p2m;
-	int rc = gpumem_hvsim_p2m(&p2m);
+	struct hvsimfs_p2m p2m;
+	int rc = hvsimfs_p2m(&p2m);
 	uint64_t i;
 
 	CHECK(!rc, "reading hvsim's p2m: %s", strerror(-rc));
 	for (i = 0; i < nr; i++) {
-		struct gpumem_p2m_entry e;
+		struct hvsimfs_p2m_entry e;
 
-		gpumem_p2m_lookup(&p2m, domid, gfn + i, &e);
+		hvsimfs_p2m_lookup(&p2m, domid, gfn + i, &e);
 		if (strcmp(e.type, type) ||
 		    (!strcmp(type, "lent") &&
-		     !!(e.flags & GPUMEM_P2M_MMIO) != mmio) ||
+		     !!(e.flags & HVSIMFS_P2M_MMIO) != mmio) ||
 		    (!strcmp(type, "lent") && !mmio &&
 		     !pfn_is_system_ram(e.frame))) {
 			diag("gfn %#" PRIx64 ": %s frame %#" PRIx64 " flags %#x, want %s%s",
 			     gfn + i, e.type, e.frame, e.flags, type,
 			     strcmp(type, "lent") ? "" :
 			     mmio ? " MMIO" : " System RAM");
-			gpumem_p2m_free(&p2m);
+			hvsimfs_p2m_free(&p2m);
 			return FAIL;
 		}
 		if (frames)
@@ -143,7 +145,7 @@ static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 		if (flags)
 			flags[i] = e.flags;
 	}
-	gpumem_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return PASS;
 }
 
@@ -156,26 +158,26 @@ static int expect_p2m(uint64_t gfn, uint64_t nr, const char *type, bool mmio,
 
 static uint64_t tot_pages(void)
 {
-	const struct gpumem_p2m_dom *d;
-	struct gpumem_p2m p2m;
+	const struct hvsimfs_p2m_dom *d;
+	struct hvsimfs_p2m p2m;
 	uint64_t n = 0;
 
-	if (gpumem_hvsim_p2m(&p2m))
+	if (hvsimfs_p2m(&p2m))
 		return 0;
-	d = gpumem_p2m_dom(&p2m, domid);
+	d = hvsimfs_p2m_dom(&p2m, domid);
 	if (d)
 		n = d->tot_pages;
-	gpumem_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	return n;
 }
 
-static struct gpumem_hvsim_op hv_op(const char *name)
+static struct hvsimfs_op hv_op(const char *name)
 {
-	struct gpumem_hvsim_stats st;
+	struct hvsimfs_stats st;
 
-	if (gpumem_hvsim_stats(&st))
+	if (hvsimfs_stats(&st))
 		memset(&st, 0, sizeof(st));
-	return *gpumem_hvsim_op(&st, name);
+	return *hvsimfs_op(&st, name);
 }
 
 /* Backing memory for MAP_VA: a memfd or anonymous, at @at if not NULL. */
@@ -206,14 +208,14 @@ static int test_query_bind(void)
 {
 	struct gpumem_query q;
 
-	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK_RC(libgpumem_query(h, &q), GPUMEM_IOCTL_QUERY, 0);
 	CHECK(q.domid == GPUMEM_DOMID_NONE && !q.features,
 	      "unbound: domid %#x features %#llx", q.domid,
 	      (unsigned long long)q.features);
 	CHECK(q.backend == GPUMEM_BACKEND_HVSIM, "backend %u", q.backend);
-	CHECK_RC(gpumem_bind(&ctx, domid), GPUMEM_IOCTL_BIND, 0);
-	CHECK_RC(gpumem_bind(&ctx, domid), GPUMEM_IOCTL_BIND, 0);
-	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK_RC(libgpumem_bind(h, domid), GPUMEM_IOCTL_BIND, 0);
+	CHECK_RC(libgpumem_bind(h, domid), GPUMEM_IOCTL_BIND, 0);
+	CHECK_RC(libgpumem_query(h, &q), GPUMEM_IOCTL_QUERY, 0);
 	CHECK(q.api_version == GPUMEM_API_VERSION && q.domid == domid,
 	      "api %u domid %u", q.api_version, q.domid);
 	CHECK((q.features & 7) == 7 && (q.hv_ops & 0x1f) == 0x1f,
@@ -232,14 +234,14 @@ static int test_query_bind(void)
 static int map_va_case(bool memfd, uint64_t gfn)
 {
 	const size_t n = 16, len = n * PAGE;
-	struct gpumem_hvsim_op rv0, rv1;
+	struct hvsimfs_op rv0, rv1;
 	uint64_t f0[16], f1[16], region;
 	void *p, *q;
 
 	p = map_source(memfd, NULL, len);
 	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
 	memset(p, 0xa5, len);
-	CHECK_RC(gpumem_map_va(&ctx, p, len, gfn, 0, &region),
+	CHECK_RC(libgpumem_map_va(h, p, len, gfn, 0, &region),
 		 GPUMEM_IOCTL_MAP_VA, 0);
 	EXPECT_P2M(gfn, n, "lent", false, f0, NULL);
 	diag("%s: gfn %#" PRIx64 "+%zu lent, frames %#" PRIx64 "...",
@@ -256,11 +258,11 @@ static int map_va_case(bool memfd, uint64_t gfn)
 	q = map_source(memfd, p, len);
 	CHECK(q == p, "mmap at %p: %s", p, strerror(errno));
 	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
-	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	CHECK_RC(libgpumem_populate(h, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
 	EXPECT_P2M(gfn, n, "lent", false, f1, NULL);
 	diag("new range populated: frames %#" PRIx64 "...", f1[0]);
 
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);
 	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
 	munmap(q, len);
 	return PASS;
@@ -279,91 +281,95 @@ static int test_map_va_anon(void)
 static int test_map_va_errors(void)
 {
 	uint64_t gfn = gfn_window(2), region, r2;
-	struct gpumem_ctx unbound;
+	struct libgpumem_handle *unbound;
+	struct gpumem_populate pop = {
+		.gfn = gfn, .nr_pages = 1, .domid = domid + 1,
+	};
+	struct gpumem_map_va m = { .len = PAGE, .gfn = gfn, .domid = domid };
 	void *p, *ro;
 
 	p = map_source(false, NULL, 4 * PAGE);
 	CHECK(p != MAP_FAILED, "mmap");
-	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 1, PAGE, gfn, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, (char *)p + 1, PAGE, gfn, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
-	CHECK_RC(gpumem_map_va(&ctx, p, 0, gfn, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, p, 0, gfn, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
-	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, gfn, 0x80, NULL),
+	CHECK_RC(libgpumem_map_va(h, p, PAGE, gfn, 0x80, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
-	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, ~0ull - 1, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, p, PAGE, ~0ull - 1, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
 
 	/* Past 52-bit address space; beyond the physmap ("malformed"). */
-	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 40, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, p, PAGE, 1ull << 40, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EOVERFLOW);
-	CHECK_RC(gpumem_map_va(&ctx, p, PAGE, 1ull << 30, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, p, PAGE, 1ull << 30, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EINVAL);
 
-	CHECK_RC(gpumem_map_va(&ctx, p, 2 * PAGE, gfn, 0, &region),
+	CHECK_RC(libgpumem_map_va(h, p, 2 * PAGE, gfn, 0, &region),
 		 GPUMEM_IOCTL_MAP_VA, 0);
-	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 1,
-			       0, NULL), GPUMEM_IOCTL_MAP_VA, -EEXIST);
+	CHECK_RC(libgpumem_map_va(h, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 1,
+				  0, NULL), GPUMEM_IOCTL_MAP_VA, -EEXIST);
 
 	/* A hole in the range. */
 	CHECK(!munmap((char *)p + 3 * PAGE, PAGE), "munmap");
-	CHECK_RC(gpumem_map_va(&ctx, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 8,
-			       0, NULL), GPUMEM_IOCTL_MAP_VA, -EFAULT);
+	CHECK_RC(libgpumem_map_va(h, (char *)p + 2 * PAGE, 2 * PAGE, gfn + 8,
+				  0, NULL), GPUMEM_IOCTL_MAP_VA, -EFAULT);
 	EXPECT_P2M(gfn + 8, 2, "hole", false, NULL, NULL);
 
 	/* Read-only memory: EACCES unless the region is read-only. */
 	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(ro != MAP_FAILED, "mmap");
-	CHECK_RC(gpumem_map_va(&ctx, ro, PAGE, gfn + 16, 0, NULL),
+	CHECK_RC(libgpumem_map_va(h, ro, PAGE, gfn + 16, 0, NULL),
 		 GPUMEM_IOCTL_MAP_VA, -EACCES);
-	CHECK_RC(gpumem_map_va(&ctx, ro, PAGE, gfn + 16, GPUMEM_MAP_RO, &r2),
+	CHECK_RC(libgpumem_map_va(h, ro, PAGE, gfn + 16, GPUMEM_MAP_RO, &r2),
 		 GPUMEM_IOCTL_MAP_VA, 0);
 	{
 		uint32_t fl;
 
 		EXPECT_P2M(gfn + 16, 1, "lent", false, NULL, &fl);
-		CHECK(fl & GPUMEM_P2M_RO, "read-only region: flags %#x", fl);
+		CHECK(fl & HVSIMFS_P2M_RO, "read-only region: flags %#x", fl);
 	}
-	CHECK_RC(gpumem_unmap(&ctx, r2), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, r2), GPUMEM_IOCTL_UNMAP, 0);
 
-	CHECK_RC(gpumem_populate(&ctx, gfn + 100, 1), GPUMEM_IOCTL_POPULATE,
+	CHECK_RC(libgpumem_populate(h, gfn + 100, 1), GPUMEM_IOCTL_POPULATE,
 		 -ENOENT);
-	CHECK_RC(gpumem_populate(&ctx, gfn, 0), GPUMEM_IOCTL_POPULATE,
+	CHECK_RC(libgpumem_populate(h, gfn, 0), GPUMEM_IOCTL_POPULATE,
 		 -EINVAL);
-	CHECK_RC(gpumem_revoke(&ctx, gfn + 100, 1), GPUMEM_IOCTL_REVOKE,
+	CHECK_RC(libgpumem_revoke(h, gfn + 100, 1), GPUMEM_IOCTL_REVOKE,
 		 -ENOENT);
-	CHECK_RC(gpumem_revoke(&ctx, gfn, 2), GPUMEM_IOCTL_REVOKE, 0);
+	CHECK_RC(libgpumem_revoke(h, gfn, 2), GPUMEM_IOCTL_REVOKE, 0);
 	EXPECT_P2M(gfn, 2, "hole", false, NULL, NULL);
-	CHECK_RC(gpumem_populate(&ctx, gfn, 2), GPUMEM_IOCTL_POPULATE, 0);
+	CHECK_RC(libgpumem_populate(h, gfn, 2), GPUMEM_IOCTL_POPULATE, 0);
 	EXPECT_P2M(gfn, 2, "lent", false, NULL, NULL);
-	CHECK_RC(gpumem_unmap(&ctx, region + 1000), GPUMEM_IOCTL_UNMAP,
+	CHECK_RC(libgpumem_unmap(h, region + 1000), GPUMEM_IOCTL_UNMAP,
 		 -ENOENT);
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, -ENOENT);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, -ENOENT);
 
 	/* The bind latch, the domid check, an unbound context. */
-	CHECK_RC(gpumem_bind(&ctx, domid + 1), GPUMEM_IOCTL_BIND, -EBUSY);
-	ctx.domid = domid + 1;
-	CHECK_RC(gpumem_populate(&ctx, gfn, 1), GPUMEM_IOCTL_POPULATE, -EPERM);
-	ctx.domid = domid;
-	CHECK(!gpumem_open(&unbound, NULL), "open");
-	unbound.domid = domid;
-	CHECK_RC(gpumem_map_va(&unbound, p, PAGE, gfn, 0, NULL),
+	CHECK_RC(libgpumem_bind(h, domid + 1), GPUMEM_IOCTL_BIND, -EBUSY);
+	CHECK_RC(libgpumem_ioctl(h, GPUMEM_IOCTL_POPULATE, &pop),
+		 GPUMEM_IOCTL_POPULATE, -EPERM);
+	unbound = libgpumem_open(NULL);
+	CHECK(unbound, "open: %s", strerror(errno));
+	m.hva = (uintptr_t)p;
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_MAP_VA, &m),
 		 GPUMEM_IOCTL_MAP_VA, -EBADFD);
-	CHECK_RC(gpumem_bind(&unbound, 0), GPUMEM_IOCTL_BIND, -EINVAL);
-	CHECK_RC(gpumem_bind(&unbound, 0x7ff0), GPUMEM_IOCTL_BIND, -EINVAL);
-	gpumem_close(&unbound);
-	CHECK_RC(gpumem_ioctl(&ctx, _IO(GPUMEM_IOCTL_MAGIC, 0x0f), NULL), 0,
+	CHECK_RC(libgpumem_bind(unbound, 0), GPUMEM_IOCTL_BIND, -EINVAL);
+	CHECK_RC(libgpumem_bind(unbound, 0x7ff0), GPUMEM_IOCTL_BIND, -EINVAL);
+	libgpumem_close(unbound);
+	CHECK_RC(libgpumem_ioctl(h, _IO(GPUMEM_IOCTL_MAGIC, 0x0f), NULL), 0,
 		 -ENOTTY);
 
 	/* A descriptor that is not a dmabuf. */
 	{
 		int fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 
-		CHECK_RC(gpumem_map_dmabuf(&ctx, fd, 0, PAGE, gfn, 0, 0, NULL),
+		CHECK_RC(libgpumem_map_dmabuf(h, fd, 0, PAGE, gfn, 0, 0, NULL),
 			 GPUMEM_IOCTL_MAP_DMABUF, -EBADF);
 		close(fd);
 	}
-	CHECK(strstr(gpumem_strerror(GPUMEM_IOCTL_STEAL, -EXDEV),
+	CHECK(strstr(libgpumem_strerror(GPUMEM_IOCTL_STEAL, -EXDEV),
 		     "another domain"), "strerror(STEAL, EXDEV)");
 	munmap(p, 2 * PAGE);
 	munmap(ro, PAGE);
@@ -380,7 +386,7 @@ static int dmabuf_case(int buf, uint64_t len, uint64_t gfn, const uint64_t *want
 	uint64_t frames[64], region, i;
 
 	CHECK(n <= 64, "too long");
-	CHECK_RC(gpumem_map_dmabuf(&ctx, buf, 0, len, gfn, 0, 0, &region),
+	CHECK_RC(libgpumem_map_dmabuf(h, buf, 0, len, gfn, 0, 0, &region),
 		 GPUMEM_IOCTL_MAP_DMABUF, 0);
 	EXPECT_P2M(gfn, n, "lent", false, frames, NULL);
 	for (i = 0; want && i < n; i++)
@@ -388,11 +394,11 @@ static int dmabuf_case(int buf, uint64_t len, uint64_t gfn, const uint64_t *want
 		      ", the source maps %#" PRIx64, i, frames[i], want[i]);
 	diag("dmabuf: gfn %#" PRIx64 "+%" PRIu64 " lent, frames %#" PRIx64 "...",
 	     gfn, n, frames[0]);
-	CHECK_RC(gpumem_map_dmabuf(&ctx, buf, len, PAGE, gfn + n, 0, 0, NULL),
+	CHECK_RC(libgpumem_map_dmabuf(h, buf, len, PAGE, gfn + n, 0, 0, NULL),
 		 GPUMEM_IOCTL_MAP_DMABUF, -ERANGE);
 	close(buf);
 	EXPECT_P2M(gfn, n, "lent", false, NULL, NULL);
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);
 	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
 	return PASS;
 }
@@ -421,10 +427,10 @@ static int test_dmabuf_udmabuf(void)
 	/* The memfd's own pages, through MAP_VA, are the udmabuf's. */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	CHECK(p != MAP_FAILED, "mmap");
-	CHECK_RC(gpumem_map_va(&ctx, p, len, gfn + 0x100, 0, &region),
+	CHECK_RC(libgpumem_map_va(h, p, len, gfn + 0x100, 0, &region),
 		 GPUMEM_IOCTL_MAP_VA, 0);
 	EXPECT_P2M(gfn + 0x100, n, "lent", false, frames, NULL);
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);
 	munmap(p, len);
 
 	rc = dmabuf_case(buf, len, gfn, frames);
@@ -520,7 +526,7 @@ static int test_steal_return(void)
 		ram_pages);
 	EXPECT_P2M(gfn, n, "ram", false, before, NULL);
 	tot0 = tot_pages();
-	CHECK_RC(gpumem_steal(&ctx, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
+	CHECK_RC(libgpumem_steal(h, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
 	EXPECT_P2M(gfn, n, "lent", false, frames, NULL);
 	for (i = 0; i < n; i++)
 		CHECK(frames[i] == before[i], "gfn %#" PRIx64 ": frame %#"
@@ -531,11 +537,11 @@ static int test_steal_return(void)
 	     "offset %#" PRIx64 ", tot_pages %" PRIu64 " -> %" PRIu64,
 	     gfn, n, frames[0], off, tot0, tot_pages());
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, libgpumem_fd(h), off);
 	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
 	for (i = 0; i < len; i++)
 		p[i] = (unsigned char)(i * 7 + 3);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, 0);
 	EXPECT_P2M(gfn, n, "ram", false, frames, NULL);
 	CHECK(!memcmp(frames, before, sizeof(frames)), "frames changed");
 	CHECK(tot_pages() == tot0, "tot_pages %" PRIu64 " after RETURN, want %"
@@ -543,13 +549,13 @@ static int test_steal_return(void)
 	munmap(p, len);
 
 	/* The frontend kept the bytes: steal again and read them back. */
-	CHECK_RC(gpumem_steal(&ctx, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK_RC(libgpumem_steal(h, gfn, n, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, libgpumem_fd(h), off);
 	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
 	for (i = 0; i < len; i++)
 		CHECK(p[i] == (unsigned char)(i * 7 + 3),
 		      "byte %" PRIu64 ": %#x", i, p[i]);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, 0);
 	EXPECT_P2M(gfn, n, "ram", false, NULL, NULL);
 	CHECK(tot_pages() == tot0, "tot_pages");
 	munmap(p, len);
@@ -586,8 +592,8 @@ static int test_steal_fork(void)
 
 	SKIP_IF(ram_pages < 64, "hvsim_ram=%lu: too little frontend RAM",
 		ram_pages);
-	CHECK_RC(gpumem_steal(&ctx, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK_RC(libgpumem_steal(h, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, libgpumem_fd(h), off);
 	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
 	p[0] = 0xa5;
 	CHECK(child_access(p, SIGSEGV) == PASS, "without MADV_DOFORK");
@@ -596,7 +602,7 @@ static int test_steal_fork(void)
 	CHECK(child_access(p, SIGBUS) == PASS, "with MADV_DOFORK");
 	CHECK(p[0] == 0xa5, "the child wrote the page: %#x", p[0]);
 	munmap(p, PAGE);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, 0);
 	EXPECT_P2M(gfn, 1, "ram", false, NULL, NULL);
 	return PASS;
 }
@@ -610,8 +616,8 @@ static int test_return_busy(void)
 	int pfd[2];
 	uint64_t off;
 
-	CHECK_RC(gpumem_steal(&ctx, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd, off);
+	CHECK_RC(libgpumem_steal(h, gfn, 1, &off), GPUMEM_IOCTL_STEAL, 0);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, libgpumem_fd(h), off);
 	CHECK(p != MAP_FAILED, "mmap of the steal: %s", strerror(errno));
 	memset(p, 0x5c, PAGE);
 	CHECK(!pipe(pfd), "pipe");
@@ -619,7 +625,7 @@ static int test_return_busy(void)
 	iov.iov_len = PAGE;
 	CHECK(vmsplice(pfd[1], &iov, 1, 0) == (ssize_t)PAGE, "vmsplice: %s",
 	      strerror(errno));
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, -EBUSY);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, -EBUSY);
 	EXPECT_P2M(gfn, 1, "lent", false, NULL, NULL);
 	/* The steal stays whole and usable: the mapping faults back in. */
 	CHECK(p[10] == 0x5c, "mapping after EBUSY: %#x", p[10]);
@@ -627,7 +633,7 @@ static int test_return_busy(void)
 	      "draining the pipe");
 	close(pfd[0]);
 	close(pfd[1]);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, 0);
 	EXPECT_P2M(gfn, 1, "ram", false, NULL, NULL);
 	munmap(p, PAGE);
 	return PASS;
@@ -638,75 +644,76 @@ static int test_steal_errors(void)
 	const uint64_t gfn = ram_pages / 2 + 32;
 	struct gpumem_steal s = { .gfn = gfn, .nr_pages = 1, .domid = domid };
 	struct gpumem_return r = { .domid = domid };
-	struct gpumem_ctx other, unbound;
+	struct libgpumem_handle *other, *unbound;
 	struct gpumem_query q;
 	uint64_t off, region;
 	void *p;
 
-	CHECK_RC(gpumem_query(&ctx, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK_RC(libgpumem_query(h, &q), GPUMEM_IOCTL_QUERY, 0);
 	s.flags = 1;
-	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+	CHECK_RC(libgpumem_ioctl(h, GPUMEM_IOCTL_STEAL, &s),
 		 GPUMEM_IOCTL_STEAL, -EINVAL);
 	s.flags = 0;
 	s.offset = PAGE;
-	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+	CHECK_RC(libgpumem_ioctl(h, GPUMEM_IOCTL_STEAL, &s),
 		 GPUMEM_IOCTL_STEAL, -EINVAL);
 	s.offset = 0;
 	s.domid = domid + 1;
-	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_STEAL, &s),
+	CHECK_RC(libgpumem_ioctl(h, GPUMEM_IOCTL_STEAL, &s),
 		 GPUMEM_IOCTL_STEAL, -EPERM);
-	CHECK_RC(gpumem_steal(&ctx, gfn, 0, NULL), GPUMEM_IOCTL_STEAL, -EINVAL);
-	CHECK_RC(gpumem_steal(&ctx, ~0ull - 1, 4, NULL), GPUMEM_IOCTL_STEAL,
+	CHECK_RC(libgpumem_steal(h, gfn, 0, NULL), GPUMEM_IOCTL_STEAL, -EINVAL);
+	CHECK_RC(libgpumem_steal(h, ~0ull - 1, 4, NULL), GPUMEM_IOCTL_STEAL,
 		 -EOVERFLOW);
-	CHECK_RC(gpumem_steal(&ctx, 0, q.max_stolen_pages + 1, NULL),
+	CHECK_RC(libgpumem_steal(h, 0, q.max_stolen_pages + 1, NULL),
 		 GPUMEM_IOCTL_STEAL, -E2BIG);
-	CHECK_RC(gpumem_steal(&ctx, ram_pages + 10, 1, NULL),
+	CHECK_RC(libgpumem_steal(h, ram_pages + 10, 1, NULL),
 		 GPUMEM_IOCTL_STEAL, -ENOENT);
 
 	/* All or nothing: two RAM pages, then two holes. */
-	CHECK_RC(gpumem_steal(&ctx, ram_pages - 2, 4, NULL),
+	CHECK_RC(libgpumem_steal(h, ram_pages - 2, 4, NULL),
 		 GPUMEM_IOCTL_STEAL, -ENOENT);
 	EXPECT_P2M(ram_pages - 2, 2, "ram", false, NULL, NULL);
 
 	/* Overlapping a steal of this context. */
-	CHECK_RC(gpumem_steal(&ctx, gfn, 2, &off), GPUMEM_IOCTL_STEAL, 0);
-	CHECK_RC(gpumem_steal(&ctx, gfn + 1, 2, NULL), GPUMEM_IOCTL_STEAL,
+	CHECK_RC(libgpumem_steal(h, gfn, 2, &off), GPUMEM_IOCTL_STEAL, 0);
+	CHECK_RC(libgpumem_steal(h, gfn + 1, 2, NULL), GPUMEM_IOCTL_STEAL,
 		 -EEXIST);
-	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, ctx.fd,
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, libgpumem_fd(h),
 		 off);
 	CHECK(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE: %s",
 	      strerror(errno));
-	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx.fd,
+	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, libgpumem_fd(h),
 		 off);
 	CHECK(p == MAP_FAILED && errno == EINVAL, "longer than the steal: %s",
 	      strerror(errno));
 	r.flags = 1;
 	r.offset = off;
-	CHECK_RC(gpumem_ioctl(&ctx, GPUMEM_IOCTL_RETURN, &r),
+	CHECK_RC(libgpumem_ioctl(h, GPUMEM_IOCTL_RETURN, &r),
 		 GPUMEM_IOCTL_RETURN, -EINVAL);
-	CHECK_RC(gpumem_return(&ctx, off + PAGE), GPUMEM_IOCTL_RETURN, -ENOENT);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, 0);
-	CHECK_RC(gpumem_return(&ctx, off), GPUMEM_IOCTL_RETURN, -ENOENT);
+	CHECK_RC(libgpumem_return(h, off + PAGE), GPUMEM_IOCTL_RETURN, -ENOENT);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, 0);
+	CHECK_RC(libgpumem_return(h, off), GPUMEM_IOCTL_RETURN, -ENOENT);
 	EXPECT_P2M(gfn, 2, "ram", false, NULL, NULL);
 
 	/* A page another context lent to the frontend is not its RAM. */
-	CHECK(!gpumem_open(&other, NULL) && !gpumem_bind(&other, domid),
-	      "second context");
+	other = libgpumem_open(NULL);
+	CHECK(other && !libgpumem_bind(other, domid), "second context");
 	p = map_source(false, NULL, PAGE);
 	CHECK(p != MAP_FAILED, "mmap");
-	CHECK_RC(gpumem_map_va(&other, p, PAGE, gfn_window(5), 0, &region),
+	CHECK_RC(libgpumem_map_va(other, p, PAGE, gfn_window(5), 0, &region),
 		 GPUMEM_IOCTL_MAP_VA, 0);
-	CHECK_RC(gpumem_steal(&ctx, gfn_window(5), 1, NULL),
+	CHECK_RC(libgpumem_steal(h, gfn_window(5), 1, NULL),
 		 GPUMEM_IOCTL_STEAL, -EXDEV);
-	gpumem_close(&other);
+	libgpumem_close(other);
 	EXPECT_P2M(gfn_window(5), 1, "hole", false, NULL, NULL);
 	munmap(p, PAGE);
 
-	CHECK(!gpumem_open(&unbound, NULL), "open");
-	unbound.domid = domid;
-	CHECK_RC(gpumem_steal(&unbound, gfn, 1, NULL), GPUMEM_IOCTL_STEAL,
-		 -EBADFD);
-	gpumem_close(&unbound);
+	unbound = libgpumem_open(NULL);
+	CHECK(unbound, "open: %s", strerror(errno));
+	s.domid = domid;
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_STEAL, &s),
+		 GPUMEM_IOCTL_STEAL, -EBADFD);
+	libgpumem_close(unbound);
 	return PASS;
 }
 
@@ -836,7 +843,7 @@ static void diag_pat(uint64_t start, uint64_t end)
  */
 static int test_bochs_vram(void)
 {
-	struct gpumem_hvsim_op rv0, rv1;
+	struct hvsimfs_op rv0, rv1;
 	uint64_t bar0, bar1, gfn = gfn_window(8), region, i, n, f0, fl;
 	struct dumb fbs[BOCHS_MAX_FBS];
 	uint64_t *frames;
@@ -869,7 +876,7 @@ static int test_bochs_vram(void)
 	for (i = 0; i < fbs[0].size / 4; i++)
 		px[i] = (uint32_t)i ^ 0x5a5a5a5a;
 
-	CHECK_RC(gpumem_map_va(&ctx, px, fbs[0].size, gfn, 0, &region),
+	CHECK_RC(libgpumem_map_va(h, px, fbs[0].size, gfn, 0, &region),
 		 GPUMEM_IOCTL_MAP_VA, 0);
 	EXPECT_P2M(gfn, n, "lent", true, frames, flags);
 	for (i = 0; i < n; i++)
@@ -882,24 +889,24 @@ static int test_bochs_vram(void)
 	     " lent MMIO frames %#" PRIx64 "-%#" PRIx64
 	     " (VRAM offset %#" PRIx64 "), flags %#x (%s)",
 	     n, gfn, n, frames[0], frames[n - 1], f0 * PAGE - bar0, flags[0],
-	     GPUMEM_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
-	     GPUMEM_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
+	     HVSIMFS_P2M_CACHE(fl) == 1 ? "MMIO|WC" :
+	     HVSIMFS_P2M_CACHE(fl) == 2 ? "MMIO|UC" : "MMIO|WB");
 	diag("PAT memtypes over BAR0 (the PTE's cache mode comes from them):");
 	diag_pat(bar0, bar1);
 
 	/* Further scanouts until TTM evicts A from VRAM. */
 	rv0 = hv_op("revoke");
 	for (; nfb < BOCHS_MAX_FBS; nfb++) {
-		struct gpumem_p2m_entry e;
-		struct gpumem_p2m p2m;
+		struct hvsimfs_p2m_entry e;
+		struct hvsimfs_p2m p2m;
 
 		CHECK(!(rc = kms_fb(&k, &fbs[nfb])), "framebuffer %d: %s",
 		      nfb, strerror(-rc));
 		CHECK(!(rc = kms_scanout(&k, &fbs[nfb])), "SETCRTC %d: %s",
 		      nfb, strerror(-rc));
-		CHECK(!gpumem_hvsim_p2m(&p2m), "p2m");
-		gpumem_p2m_lookup(&p2m, domid, gfn, &e);
-		gpumem_p2m_free(&p2m);
+		CHECK(!hvsimfs_p2m(&p2m), "p2m");
+		hvsimfs_p2m_lookup(&p2m, domid, gfn, &e);
+		hvsimfs_p2m_free(&p2m);
 		if (!strcmp(e.type, "hole"))
 			break;
 	}
@@ -914,7 +921,7 @@ static int test_bochs_vram(void)
 	     ", frames %" PRIu64 " -> %" PRIu64 ")",
 	     nfb + 1, gfn, n, rv0.calls, rv1.calls, rv0.frames, rv1.frames);
 
-	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	CHECK_RC(libgpumem_populate(h, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
 	EXPECT_P2M(gfn, n, "lent", false, frames, flags);
 	diag("POPULATE: gfn %#" PRIx64 "+%" PRIu64
 	     " lent System RAM frames %#" PRIx64 "..., flags %#x",
@@ -930,7 +937,7 @@ static int test_bochs_vram(void)
 	rv1 = hv_op("revoke");
 	CHECK(rv1.frames >= rv0.frames + n, "revoke frames %" PRIu64 " -> %"
 	      PRIu64, rv0.frames, rv1.frames);
-	CHECK_RC(gpumem_populate(&ctx, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
+	CHECK_RC(libgpumem_populate(h, gfn, n), GPUMEM_IOCTL_POPULATE, 0);
 	EXPECT_P2M(gfn, n, "lent", true, frames, flags);
 	for (i = 0; i < n; i++)
 		CHECK(frames[i] * PAGE >= bar0 && frames[i] * PAGE + PAGE - 1 <= bar1,
@@ -943,7 +950,7 @@ static int test_bochs_vram(void)
 		CHECK(px[i] == ((uint32_t)i ^ 0x5a5a5a5a),
 		      "A's word %" PRIu64 " back in VRAM: %#x", i, px[i]);
 
-	CHECK_RC(gpumem_unmap(&ctx, region), GPUMEM_IOCTL_UNMAP, 0);
+	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);
 	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
 	munmap(px, fbs[0].size);
 	free(frames);
@@ -955,18 +962,19 @@ static int test_bochs_vram(void)
 /* Closing the context revokes what is left: no lent GFN, all RAM back. */
 static int test_close(void)
 {
-	struct gpumem_p2m p2m;
+	struct hvsimfs_p2m p2m;
 	size_t i;
 	int rc;
 
-	gpumem_close(&ctx);
-	rc = gpumem_hvsim_p2m(&p2m);
+	libgpumem_close(h);
+	h = NULL;
+	rc = hvsimfs_p2m(&p2m);
 	CHECK(!rc, "p2m: %s", strerror(-rc));
 	for (i = 0; i < p2m.nr_runs; i++)
 		CHECK(p2m.runs[i].domid != domid || !strcmp(p2m.runs[i].type, "ram"),
 		      "left after close: gfn %#" PRIx64 "+%" PRIu64 " %s",
 		      p2m.runs[i].gfn, p2m.runs[i].nr, p2m.runs[i].type);
-	gpumem_p2m_free(&p2m);
+	hvsimfs_p2m_free(&p2m);
 	CHECK(tot_pages() == ram_pages, "tot_pages %" PRIu64 ", want %lu",
 	      tot_pages(), ram_pages);
 	return PASS;
@@ -1000,13 +1008,14 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..%zu\n", NR_TESTS);
-	rc = gpumem_module_param("hvsim_domid", &v);
+	rc = libgpumem_module_param("hvsim_domid", &v);
 	domid = rc ? 1 : v;
-	rc = gpumem_module_param("hvsim_ram", &v);
+	rc = libgpumem_module_param("hvsim_ram", &v);
 	ram_pages = rc ? 1024 : v;
-	rc = gpumem_open(&ctx, NULL);
+	h = libgpumem_open(NULL);
+	rc = h ? 0 : -errno;
 	if (rc)
-		diag("open %s: %s", GPUMEM_DEV_PATH, strerror(-rc));
+		diag("open %s: %s", LIBGPUMEM_DEV_PATH, strerror(-rc));
 	diag("frontend d%u, %lu RAM pages from GFN 0", domid, ram_pages);
 
 	for (i = 0; i < NR_TESTS; i++) {
@@ -1026,6 +1035,6 @@ int main(void)
 	}
 	printf("# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",
 	       pass, fail, skip);
-	gpumem_close(&ctx);
+	libgpumem_close(h);
 	return fail ? 1 : 0;
 }
