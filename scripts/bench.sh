@@ -4,10 +4,9 @@
 # figures.  Timings under TCG are emulated: read them as ratios within one
 # run, and the counts (hypercalls, extents, bytes) as exact.  The figures
 # also go into FIGURES.md (scripts/figures.sh), the one place they live.
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" bench
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 build=$cache/bench-build
 src=$("$top/scripts/linux-tree.sh")
 "$top/scripts/overlay.sh" "$src"

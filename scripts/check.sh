@@ -9,14 +9,12 @@
 #  - checkpatch.pl --strict is clean on every C file and header;
 #  - the documentation builds with the kernel's make htmldocs without a
 #    warning in the project's files (scripts/htmldocs.sh).
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" check
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=${1:-}
 [ -n "$kdir" ] || kdir=$(ls -d /usr/src/linux-headers-6.12.*-amd64 | tail -1)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 src=$("$top/scripts/linux-tree.sh")
-fail() { echo "check: FAIL: $*" >&2; exit 1; }
 
 # Build in a copy, so the work tree stays free of build products.
 copy_tree() {

@@ -8,9 +8,9 @@
 #     returned.
 #  2. Debian's Xen 4.17 boots the same kernel as a PVH dom0, and the module
 #     meets the real hypervisor.
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" demo
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 t0=$(date +%s)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -9,11 +9,9 @@
 # after stages 4 and 7 of make test; otherwise its script runs first.
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem)
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" diff-test
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
-fail() { echo "diff-test: FAIL: $*" >&2; exit 1; }
 stamp=$("$top/scripts/tree-stamp.sh")
 hvsim=$cache/distro/scenario-hvsim.txt
 xen=$cache/xen-e2e/scenario-xen.txt

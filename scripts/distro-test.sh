@@ -15,14 +15,12 @@
 #   KVER               kernel release (default: the newest 6.12 headers)
 #   HVSIM_RAM          frontend RAM pages (default 4096)
 #   BOOT_TIMEOUT       seconds QEMU may run (default 600)
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" distro-test
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/distro
 hvsim_ram=${HVSIM_RAM:-4096}
 boot_timeout=${BOOT_TIMEOUT:-600}
-fail() { echo "distro-test: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 stamp=$("$top/scripts/tree-stamp.sh")
 

@@ -24,8 +24,6 @@ done
 ! ldd /bin/busybox > /dev/null 2>&1 ||
 	fail "/bin/busybox is not static: install busybox-static"
 mkdir -p "$work"
-now() { date +%s.%N; }
-took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
 
 # 1. The module, in a copy of the tree (the work tree stays clean).
 t=$(now)

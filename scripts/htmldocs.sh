@@ -19,11 +19,9 @@
 #                        files; the rest of those books has warnings of its
 #                        own under Debian's Sphinx, which are counted, not
 #                        fatal.  Many minutes on two cores the first time.
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" htmldocs
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
-fail() { echo "htmldocs: FAIL: $*" >&2; exit 1; }
 case ${1:-} in
 --full) full=1; dirs="userspace-api driver-api" ;;
 '') full=0; dirs=xen-gpumem ;;

@@ -8,10 +8,9 @@
 # the unpacked tree and the build directory, so reruns are incremental.
 # XEN_GPUMEM_KVM=auto|0|1 chooses KVM; auto uses it only if the kernel just
 # built boots to its end under KVM within 20 s.
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" kunit
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 build=$cache/kunit-build
 min_tests=${XEN_GPUMEM_MIN_TESTS:-40}
 suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen xen_gpumem_region
@@ -90,7 +89,6 @@ echo "kunit: QEMU with $accel"
 log=$build/test.log
 
 # 6. Verdict: kunit.py's own, then what it does not look at.
-fail() { echo "kunit: FAIL: $*" >&2; exit 1; }
 [ "$rc" -eq 0 ] || fail "kunit.py exited with $rc"
 [ -s "$log" ] || fail "no kernel log at $log"
 for s in "${suites[@]}"; do

@@ -23,10 +23,9 @@
 #
 # Needs root once (a deb-src entry in /etc/apt/sources.list.d and apt-get
 # update) and the build tools of scripts/install-deps.sh.
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" xen-build
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 version=${XEN_SRC_VERSION:-4.17.5+72-g01140da4e8-1}
 jobs=${JOBS:-2}
 src=$cache/xen-src

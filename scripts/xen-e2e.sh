@@ -26,10 +26,9 @@
 #   DOM0_APPEND        more of dom0's kernel command line (experiments)
 #   DOMU_TIMEOUT       seconds dom0 waits for gpumem_domu (default 300)
 #   DOMU_GFN, DOMU_NR  the domU's window: first GFN, pages (0x10000, 4)
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" xen-e2e
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/xen-e2e
 boot_timeout=${BOOT_TIMEOUT:-180}
 tries=${XEN_E2E_TRIES:-4}
@@ -37,7 +36,6 @@ domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
 domu_nr=${DOMU_NR:-4}
 e2e=$top/tests/xen-e2e
-fail() { echo "xen-e2e: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 stamp=$("$top/scripts/tree-stamp.sh")
 mkdir -p "$work"

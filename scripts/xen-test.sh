@@ -25,13 +25,11 @@
 #                      the reference Xen of scripts/xen-build.sh; --patched
 #                      builds that one (or reuses its cache) and boots it
 #   QEMU_ACCEL, QEMU_CPU, DOM0_APPEND  see scripts/xen-boot.sh
-set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" xen-test
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 work=$cache/xen
 boot_timeout=${BOOT_TIMEOUT:-300}
-fail() { echo "xen-test: FAIL: $*" >&2; exit 1; }
 t_all=$(date +%s.%N)
 
 # 0. The hypervisor.

@@ -238,6 +238,8 @@ static const struct libgpumem_errmsg libgpumem_err_map_va[] = {
 };
 
 static const struct libgpumem_errmsg libgpumem_err_map_dmabuf[] = {
+	{ EINTR,
+	  "a signal arrived while waiting for the buffer's reservation or its fences: retry" },
 	{ EBADF, "fd is not a dmabuf" },
 	{ ERANGE, "offset+len past the buffer" },
 	{ EINVAL,
