@@ -82,14 +82,7 @@ demo: deps
 	scripts/demo.sh
 
 test: deps
-	scripts/check.sh "$(DEB_KDIR)"
-	$(MAKE) -C tests/abi run
-	scripts/kunit.sh
-	scripts/distro-test.sh
-	scripts/xen-test.sh
-	scripts/xen-e2e.sh
-	scripts/xen-e2e.sh --patched
-	scripts/diff-test.sh
+	scripts/test.sh "$(DEB_KDIR)"
 
 overlay:
 	@test -n "$(TREE)" || { echo "usage: make overlay TREE=<linux-6.12 tree>" >&2; exit 1; }

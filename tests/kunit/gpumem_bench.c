@@ -58,11 +58,6 @@ static long map_va(struct kunit *test, unsigned long addr, u64 n, u64 gfn,
 				  NULL);
 }
 
-static long populate(struct kunit *test, u64 gfn, u64 n)
-{
-	return gpumem_test_populate(test, test->priv, gfn, n);
-}
-
 static unsigned long populated_pages(struct kunit *test, unsigned long n)
 {
 	unsigned long addr = kunit_vm_mmap(test, NULL, 0, n << PAGE_SHIFT,
@@ -72,11 +67,6 @@ static unsigned long populated_pages(struct kunit *test, unsigned long n)
 
 	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
 	return addr;
-}
-
-static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
-{
-	return gpumem_test_stats(test->priv, op);
 }
 
 /*

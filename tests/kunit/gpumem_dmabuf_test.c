@@ -145,6 +145,8 @@ struct dmabuf_fixture {
 	int fd;
 };
 
+GPUMEM_TEST_FIXTURE(struct dmabuf_fixture);
+
 static void fake_buf_free(void *data)
 {
 	struct fake_buf *fb = data;
@@ -244,27 +246,6 @@ static long map_dmabuf(struct kunit *test, int fd, u64 off_pages, u64 n,
 	if (region)
 		*region = a.region;
 	return rc;
-}
-
-static long populate(struct kunit *test, u64 gfn, u64 n)
-{
-	struct dmabuf_fixture *fx = test->priv;
-
-	return gpumem_test_populate(test, &fx->env, gfn, n);
-}
-
-static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
-{
-	struct dmabuf_fixture *fx = test->priv;
-
-	return gpumem_test_entry(test, &fx->env, gfn);
-}
-
-static u64 lent(struct kunit *test)
-{
-	struct dmabuf_fixture *fx = test->priv;
-
-	return gpumem_test_entries(test, &fx->env, HVSIM_P2M_LENT);
 }
 
 /* GFNs show BAR frames @first.. as MMIO write-combining. */

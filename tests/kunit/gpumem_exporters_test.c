@@ -56,6 +56,8 @@ struct exp_fixture {
 	struct drm_gem_object *obj;	/* referenced */
 };
 
+GPUMEM_TEST_FIXTURE(struct exp_fixture);
+
 /**
  * struct exporter - one real exporter, as a device model drives it
  * @name: for the parameter's description.

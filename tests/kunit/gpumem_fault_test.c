@@ -46,6 +46,8 @@ struct fault_fixture {
 	unsigned int sites;	/* injected over the case */
 };
 
+GPUMEM_TEST_FIXTURE(struct fault_fixture);
+
 static void fault_refused(domid_t domid,
 			  const struct xen_dm_op_gpumem_extent *ext, int rc)
 {
@@ -92,13 +94,6 @@ static void fault_test_exit(struct kunit *test)
 	fx->env.ctx = NULL;
 	KUNIT_EXPECT_EQ(test, gpumem_steal_orphans_retry(), 0);
 	gpumem_test_env_fini(&fx->env);
-}
-
-static u64 lent(struct kunit *test)
-{
-	struct fault_fixture *fx = test->priv;
-
-	return gpumem_test_entries(test, &fx->env, HVSIM_P2M_LENT);
 }
 
 /*

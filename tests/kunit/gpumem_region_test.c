@@ -105,25 +105,11 @@ static u8 fe_byte(struct kunit *test, u64 gfn)
 	return v;
 }
 
-static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
-{
-	struct gpumem_test_env *env = test->priv;
-	struct hvsim_entry e;
-
-	KUNIT_ASSERT_EQ(test, hvsim_lookup(env->sim, FE, gfn, &e), 0);
-	return e;
-}
-
 static long map_va(struct kunit *test, unsigned long addr, u64 n, u64 gfn,
 		   u32 flags, u64 *region)
 {
 	return gpumem_test_map_va(test, test->priv, addr, n, gfn, flags,
 				  region);
-}
-
-static long populate(struct kunit *test, u64 gfn, u64 n)
-{
-	return gpumem_test_populate(test, test->priv, gfn, n);
 }
 
 static long unmap(struct kunit *test, u64 region)
@@ -132,16 +118,6 @@ static long unmap(struct kunit *test, u64 region)
 
 	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_UNMAP, &a,
 				 sizeof(a));
-}
-
-static u64 lent(struct kunit *test)
-{
-	return gpumem_test_entries(test, test->priv, HVSIM_P2M_LENT);
-}
-
-static struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
-{
-	return gpumem_test_stats(test->priv, op);
 }
 
 /* GFNs [gfn, gfn + n) are lent and show the tags of the backing pages. */

@@ -43,6 +43,8 @@ struct steal_fixture {
 	struct file *file;	/* a file of the context, to mmap */
 };
 
+GPUMEM_TEST_FIXTURE(struct steal_fixture);
+
 static int steal_test_init(struct kunit *test)
 {
 	struct steal_fixture *fx = kunit_kzalloc(test, sizeof(*fx),

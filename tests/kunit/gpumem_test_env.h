@@ -94,6 +94,43 @@ unsigned long gpumem_test_bo_mmap(struct kunit *test,
 void gpumem_test_bo_evict(struct kunit *test, struct gpumem_test_bo *bo,
 			  unsigned long addr);
 
+/*
+ * The accessors of the running case.  Every suite's fixture (test->priv)
+ * begins with its struct gpumem_test_env (GPUMEM_TEST_FIXTURE() checks it),
+ * so they take the test alone.
+ */
+#define GPUMEM_TEST_FIXTURE(type) \
+	static_assert(offsetof(type, env) == 0, #type " must begin with env")
+
+static inline struct gpumem_test_env *test_env(struct kunit *test)
+{
+	return test->priv;
+}
+
+/* GPUMEM_IOCTL_POPULATE of [gfn, gfn + n) for the bound frontend. */
+static inline long populate(struct kunit *test, u64 gfn, u64 n)
+{
+	return gpumem_test_populate(test, test_env(test), gfn, n);
+}
+
+/* The bound frontend's p2m entry at @gfn. */
+static inline struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
+{
+	return gpumem_test_entry(test, test_env(test), gfn);
+}
+
+/* How many lent entries the bound frontend has. */
+static inline u64 lent(struct kunit *test)
+{
+	return gpumem_test_entries(test, test_env(test), HVSIM_P2M_LENT);
+}
+
+/* hvsim's counters of @op. */
+static inline struct hvsim_op_stats stats(struct kunit *test, unsigned int op)
+{
+	return gpumem_test_stats(test_env(test), op);
+}
+
 #ifndef MODULE
 /*
  * The linker's table of built-in suites, which no header declares (the

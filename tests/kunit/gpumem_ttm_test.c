@@ -202,6 +202,8 @@ struct ttm_fixture {
 	int fd;
 };
 
+GPUMEM_TEST_FIXTURE(struct ttm_fixture);
+
 static void test_bo_destroy(struct ttm_buffer_object *bo)
 {
 	drm_gem_object_release(&bo->base);
@@ -298,20 +300,6 @@ static void validate(struct kunit *test, struct ttm_placement *placement)
 	KUNIT_EXPECT_EQ(test, ttm_bo_validate(&fx->bo->tbo, placement, &ctx),
 			0);
 	dma_resv_unlock(fx->bo->tbo.base.resv);
-}
-
-static long populate(struct kunit *test, u64 gfn, u64 n)
-{
-	struct ttm_fixture *fx = test->priv;
-
-	return gpumem_test_populate(test, &fx->env, gfn, n);
-}
-
-static struct hvsim_entry fe_entry(struct kunit *test, u64 gfn)
-{
-	struct ttm_fixture *fx = test->priv;
-
-	return gpumem_test_entry(test, &fx->env, gfn);
 }
 
 /* The BO is in VRAM: its frames are those of the BAR at its offset. */
