@@ -202,17 +202,11 @@ static void gpumem_dmabuf_fill_end(struct gpumem_region *r)
 static int gpumem_dmabuf_fill(struct gpumem_region *r, u64 first, u64 n,
 			      struct gpumem_fill_buf *buf)
 {
-	struct gpumem_ctx *ctx = r->ctx;
 	int rc;
 
 	dma_resv_assert_held(r->attach->dmabuf->resv);
 	rc = gpumem_dmabuf_frames(r, first, n, &r->buf.cur, buf->frames);
-	if (rc)
-		return rc;
-	mutex_lock(&ctx->notifier_lock);
-	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
-	mutex_unlock(&ctx->notifier_lock);
-	return rc;
+	return rc ? rc : gpumem_region_commit(r, first, n, buf);
 }
 
 /* Revoke a dmabuf region, then let the buffer go. */

@@ -215,7 +215,9 @@ struct gpumem_fill_buf {
  *              is held and the fill fails with it.
  * @fill: resolve what backs pages [first, first + n) now (n at most
  *        GPUMEM_FILL_CHUNK) into @buf->frames and map them with
- *        gpumem_region_commit_locked() under ctx->notifier_lock.
+ *        gpumem_region_commit(), or gpumem_region_commit_locked() where
+ *        the source must check under ctx->notifier_lock that they are
+ *        still current (VA).
  * @fill_end: optional: let go of what @fill_begin took.
  * @release: the region is unlinked: revoke every page it maps and stop the
  *           source (notifier, attachment, steal), in that order.
@@ -320,6 +322,8 @@ int gpumem_region_publish(struct gpumem_region *r, u32 *id);
 int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 				const struct gpumem_frame *frames,
 				struct xen_dm_op_gpumem_extent *ext);
+int gpumem_region_commit(struct gpumem_region *r, u64 first, u64 n,
+			 struct gpumem_fill_buf *buf);
 void gpumem_region_revoke_locked(struct gpumem_region *r, u64 first, u64 nr,
 				 int event);
 void gpumem_region_set_mapped_locked(struct gpumem_region *r, u64 first,

@@ -209,6 +209,29 @@ int gpumem_region_commit_locked(struct gpumem_region *r, u64 first, u64 n,
 	return rc;
 }
 
+/**
+ * gpumem_region_commit() - gpumem_region_commit_locked() under the lock
+ * @r: the region.
+ * @first: first page index.
+ * @n: number of pages.
+ * @buf: @buf->frames resolved by the source; @buf->ext is room for extents.
+ *
+ * For sources whose frames cannot go stale while their fill holds what
+ * fill_begin took (a dmabuf's reservation, a steal's slots).
+ *
+ * Return: as gpumem_region_commit_locked().
+ */
+int gpumem_region_commit(struct gpumem_region *r, u64 first, u64 n,
+			 struct gpumem_fill_buf *buf)
+{
+	int rc;
+
+	mutex_lock(&r->ctx->notifier_lock);
+	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
+	mutex_unlock(&r->ctx->notifier_lock);
+	return rc;
+}
+
 /* Map the unmapped pages of [first, first + n) as they are backed now. */
 /* Map the unmapped pages of [first, first + nr) as they are backed now. */
 static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)

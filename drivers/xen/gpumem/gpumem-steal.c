@@ -575,16 +575,12 @@ static int gpumem_steal_fill(struct gpumem_region *r, u64 first, u64 n,
 {
 	struct gpumem_steal *s = r->steal;
 	u64 i;
-	int rc;
 
 	for (i = 0; i < n; i++)
 		buf->frames[i] = (struct gpumem_frame){
 			.frame = page_to_pfn(s->slots[first + i]),
 		};
-	mutex_lock(&r->ctx->notifier_lock);
-	rc = gpumem_region_commit_locked(r, first, n, buf->frames, buf->ext);
-	mutex_unlock(&r->ctx->notifier_lock);
-	return rc;
+	return gpumem_region_commit(r, first, n, buf);
 }
 
 /*
