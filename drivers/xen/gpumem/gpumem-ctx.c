@@ -101,7 +101,7 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_destroy);
 static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
 				    const struct xen_dm_op_gpumem_query *q)
 {
-	char missing[64] = "";
+	char missing[48] = "";
 	unsigned int op;
 	u32 ops;
 

@@ -21,35 +21,12 @@
 struct address_space;
 struct dentry;
 struct dma_buf_attachment;
-struct gpumem_fault;
-struct gpumem_fault_srv;
 struct gpumem_hv;
 struct gpumem_steal;
 struct page;
 struct pci_dev;
 struct sg_table;
 struct xen_dm_op_buf;
-
-/**
- * struct gpumem_fault_event - a frontend access to an empty claimed GFN
- * @gfn: the GFN.
- * @access: XEN_GPUMEM_FAULT_R, _W or _X.
- * @vcpu: the frontend vCPU, paused until the fault is answered.
- * @attempt: 1 for the first fault of this access, n for its nth.
- */
-struct gpumem_fault_event {
-	u64 gfn;
-	u32 access;
-	u32 vcpu;
-	u32 attempt;
-};
-
-/*
- * A fault server's handler: called in atomic context (Xen: the event
- * channel's hard interrupt), at most once per vCPU until that vCPU's fault
- * is answered with gpumem_hv_ops.fault_answer.
- */
-typedef void gpumem_fault_fn(void *data, const struct gpumem_fault_event *ev);
 
 /**
  * struct gpumem_hv_ops - the hypervisor seam
@@ -77,20 +54,6 @@ typedef void gpumem_fault_fn(void *data, const struct gpumem_fault_event *ev);
  *                 that no longer exists) back to the hypervisor, leaving the
  *                 slots unpopulated (Xen: XENMEM_decrease_reservation).
  *                 Returns 0, or the error with *@done slots released.
- * @fault_open: a fault server for the frontend @domid of @instance
- *              (XEN_DMOP_gpumem_fault_range): @fn(@data, event) is called
- *              for each fault on a GFN it claims.  Returns 0 with *@srv and
- *              *@nr_vcpus, -EOPNOTSUPP without the op, -ENOSPC when the
- *              frontend has no room for another server, -ESRCH.  May sleep.
- *              Optional: without it no fault is ever served.
- * @fault_claim: claim (@claim) or release GFNs [@first, @last] for @srv:
- *               the op's errors.  May sleep; never called from invalidate
- *               or move_notify callbacks.
- * @fault_answer: complete @vcpu's fault with XEN_GPUMEM_FAULT_RETRY,
- *                _EMULATE or _CRASH.  Never sleeps.
- * @fault_close: destroy @srv, releasing its claims; @fn is not running and
- *               never called again once it returns.  Faults not answered
- *               by then are answered EMULATE.  May sleep.
  * @destroy: free the backend.
  *
  * Every code path that reaches the hypervisor goes through this table; the
@@ -110,15 +73,6 @@ struct gpumem_hv_ops {
 	struct page *(*slot_page)(struct gpumem_hv *hv, struct page *slot);
 	int (*slots_release)(struct gpumem_hv *hv, unsigned int nr,
 			     struct page **slots, unsigned int *done);
-	int (*fault_open)(struct gpumem_hv *hv, domid_t domid, u64 instance,
-			  gpumem_fault_fn *fn, void *data,
-			  struct gpumem_fault_srv **srv,
-			  unsigned int *nr_vcpus);
-	int (*fault_claim)(struct gpumem_fault_srv *srv, u64 first, u64 last,
-			   bool claim);
-	void (*fault_answer)(struct gpumem_fault_srv *srv, unsigned int vcpu,
-			     u32 answer);
-	void (*fault_close)(struct gpumem_fault_srv *srv);
 	void (*destroy)(struct gpumem_hv *hv);
 };
 

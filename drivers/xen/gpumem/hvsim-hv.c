@@ -57,7 +57,7 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
 	int rc = 0;
 
 	*done = 0;
-	if (op <= XEN_DMOP_gpumem_query || op > XEN_DMOP_gpumem_batch_last)
+	if (op <= XEN_DMOP_gpumem_query || op > XEN_DMOP_gpumem_last)
 		return -EOPNOTSUPP;
 	if (hvsim_should_fail(sim))
 		return -ENOMEM;
