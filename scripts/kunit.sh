@@ -48,7 +48,11 @@ fi
 # suite reads only when built in (THIS_MODULE's table otherwise), and the
 # keys of static calls (cond_resched()), which built-in code calls inline
 # where a module calls their exported trampolines.
-tests_o=$(find "$build/drivers/xen/gpumem/tests" -name '*.o' ! -name 'built-in*' ! -name 'xen-gpumem-test.o')
+# The objects linked into this kernel, as the thin archive lists them: an
+# object of a test file that is gone (the build directory is shared and
+# incremental) is not one.
+tests_o=$(cd "$build" && ar t drivers/xen/gpumem/tests/built-in.a | sed "s|^|$build/|")
+[ -n "$tests_o" ] || fail "no test objects in $build/drivers/xen/gpumem/tests/built-in.a"
 unexported=$(comm -23 \
 	<(nm -u $tests_o | awk 'NF == 2 && $2 !~ /^__SCK__/ { print $2 }' | sort -u) \
 	<({ nm --defined-only $tests_o | awk 'NF == 3 { print $3 }'
