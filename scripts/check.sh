@@ -7,6 +7,8 @@
 #    production build (no HVSIM=y) has no hvsim code or parameter;
 #  - no import circle among the module's files (scripts/import-graph.py);
 #  - checkpatch.pl --strict is clean on every C file and header;
+#  - libgpumem's errno tables of the fault calls are the uAPI manual's rows
+#    (scripts/errno-tables.py);
 #  - the documentation builds with the kernel's make htmldocs without a
 #    warning in the project's files (scripts/htmldocs.sh).
 # shellcheck source=scripts/lib.sh
@@ -81,6 +83,9 @@ out+=$($cp --ignore CAMELCASE,SPLIT_STRING,BIT_MACRO,LONG_LINE,EMBEDDED_FUNCTION
 	-f $tools 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
 [ -z "$out" ] || { echo "$out" >&2; fail "checkpatch --strict"; }
 echo "check: checkpatch --strict clean on $(echo $files | wc -w) files, the Xen ABI header and $(echo $tools | wc -w) tools files"
+
+# libgpumem_strerror()'s texts, where they copy the manual's tables.
+"$top/scripts/errno-tables.py" "$top" || fail "libgpumem's errno tables differ from the uAPI manual"
 
 # The documentation, with the kernel's Sphinx (cached copy of the tree).
 "$top/scripts/htmldocs.sh"

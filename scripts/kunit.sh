@@ -13,9 +13,9 @@
 
 build=$cache/kunit-build
 min_tests=${XEN_GPUMEM_MIN_TESTS:-40}
-suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen xen_gpumem_region
+suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen xen_gpumem_xen_fault xen_gpumem_region
 	xen_gpumem_dmabuf xen_gpumem_exporters xen_gpumem_ttm xen_gpumem_steal xen_gpumem_errno
-	xen_gpumem_faults xen_gpumem_leaks)
+	xen_gpumem_faults xen_gpumem_pagefault xen_gpumem_leaks)
 t0=$(date +%s)
 
 # 1. Debian's 6.12 source, unpacked once per package version.

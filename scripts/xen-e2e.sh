@@ -128,6 +128,7 @@ sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
 echo "DOMU_TIMEOUT=$domu_timeout" > "$xroot/etc/xen-e2e.conf"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
+cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
 # The permission and ABI checks of the batched ops (libc only: dom0 has it).
 gcc -O2 -Wall -Wextra -Werror -I"$top/include/xen/interface" \
 	-o "$xroot/usr/bin/gpumem-check" "$e2e/gpumem-check.c" ||
@@ -157,6 +158,8 @@ else
 		fail "neither the stock nor the MAP scenario ran"
 	grep -q '^=== scenario: end' "$log" ||
 		fail "the differential scenario did not finish"
+	grep -q '^=== the fault loop: gpumem-ioreq --fault' "$log" ||
+		fail "the fault loop's checks did not run"
 	# Its transcript, compared with hvsim's by scripts/diff-test.sh.
 	{ echo "# tree $stamp"; grep '^T: ' "$log"; } > "$work/scenario-xen.txt"
 	verdict="MAP scenario: $(grep -c '^ok: ' "$log") checks passed, $(grep -c '^T: ' "$log") transcript lines ($work/scenario-xen.txt)"

@@ -6,8 +6,11 @@
  * generic dm_op dispatch reads it (QUERY is a dm_op); XENMEM_gpumem_op, the
  * memory_op command of the batched ops, collides with no upstream XENMEM_*
  * number (read from <xen/memory.h> as installed), lies above all of them,
- * and fits the 6-bit command field (Xen's MEMOP_EXTENT_SHIFT).  Output is
- * TAP.
+ * and fits the 6-bit command field (Xen's MEMOP_EXTENT_SHIFT).
+ * IOREQ_TYPE_GPUMEM_FAULT collides with no upstream IOREQ_TYPE_* (read from
+ * <xen/hvm/ioreq.h> as installed) and lies above all of them, and
+ * XEN_DMOP_gpumem_fault_range's arguments do not grow struct
+ * xen_dm_op_gpumem's union.  Output is TAP.
  */
 #include <assert.h>
 #include <regex.h>
@@ -36,8 +39,18 @@ static const struct {
 #undef X
 };
 
+static const struct {
+	const char *name;
+	unsigned int nr;
+} upstream_ioreq[] = {
+#define X(name, nr) { #name, nr },
+#include "upstream_ioreq_types.h"	/* generated from <xen/hvm/ioreq.h> */
+#undef X
+};
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NR_UPSTREAM ARRAY_SIZE(upstream)
+#define NR_UPSTREAM_IOREQ ARRAY_SIZE(upstream_ioreq)
 
 static_assert(offsetof(struct xen_dm_op, op) ==
 	       offsetof(struct xen_dm_op_gpumem, op), "op");
@@ -45,6 +58,21 @@ static_assert(offsetof(struct xen_dm_op, pad) ==
 	       offsetof(struct xen_dm_op_gpumem, pad), "pad");
 static_assert(offsetof(struct xen_dm_op, u) ==
 	       offsetof(struct xen_dm_op_gpumem, u), "u");
+/* FAULT_RANGE's arguments fit the union QUERY sizes (buffer 0 unchanged). */
+static_assert(sizeof(struct xen_dm_op_gpumem_fault_range) <=
+	      sizeof(struct xen_dm_op_gpumem_query), "fault_range grows the union");
+static_assert(sizeof(struct xen_dm_op_gpumem) ==
+	      offsetof(struct xen_dm_op_gpumem, u) +
+	      sizeof(struct xen_dm_op_gpumem_query), "union size");
+/* ioreq_t.type is a uint8_t. */
+static_assert(IOREQ_TYPE_GPUMEM_FAULT <= 0xff, "ioreq type beyond uint8_t");
+/* The batched ops end below the last op; FAULT_RANGE is not one of them. */
+static_assert(XEN_DMOP_gpumem_batch_last == XEN_DMOP_gpumem_return &&
+	      XEN_DMOP_gpumem_fault_range > XEN_DMOP_gpumem_batch_last &&
+	      XEN_DMOP_gpumem_last == XEN_DMOP_gpumem_fault_range,
+	      "op ranges");
+/* Every op's bit fits xen_dm_op_gpumem_query.ops. */
+static_assert(XEN_DMOP_gpumem_last - XEN_DMOP_gpumem_first < 32, "ops bits");
 /* The module's existence probe (gpumem-hv-xen.c) issues op 20. */
 static_assert(XEN_DMOP_nr_vcpus == 20, "nr_vcpus");
 /* Xen reads the memory_op command from bits 0-5 (MEMOP_CMD_MASK). */
@@ -102,13 +130,15 @@ int main(void)
 	static const unsigned int ours[] = {
 		XEN_DMOP_gpumem_query, XEN_DMOP_gpumem_map,
 		XEN_DMOP_gpumem_revoke, XEN_DMOP_gpumem_steal,
-		XEN_DMOP_gpumem_return,
+		XEN_DMOP_gpumem_return, XEN_DMOP_gpumem_fault_range,
 	};
 	unsigned int i, j, max = 0, test = 0, failed = 0, nmem, memmax;
+	unsigned int iomax = 0;
+	const char *ioclash = NULL;
 	char memclash[64] = "";
 
 	printf("TAP version 13\n1..%zu\n",
-	       ARRAY_SIZE(ours) + 4);
+	       ARRAY_SIZE(ours) + 6);
 	for (i = 0; i < NR_UPSTREAM; i++)
 		if (upstream[i].nr > max)
 			max = upstream[i].nr;
@@ -142,5 +172,22 @@ int main(void)
 	       ++test, XENMEM_gpumem_op, memclash[0] ? memclash : "nothing",
 	       memmax);
 	failed += memclash[0] || XENMEM_gpumem_op <= memmax;
+
+	for (i = 0; i < NR_UPSTREAM_IOREQ; i++) {
+		if (upstream_ioreq[i].nr > iomax)
+			iomax = upstream_ioreq[i].nr;
+		if (upstream_ioreq[i].nr == IOREQ_TYPE_GPUMEM_FAULT)
+			ioclash = upstream_ioreq[i].name;
+	}
+	/* PIO, COPY, PCI_CONFIG, TIMEOFFSET, INVALIDATE in Xen 4.17. */
+	printf("%s %u - %zu upstream IOREQ_TYPE_* read, highest %u\n",
+	       NR_UPSTREAM_IOREQ >= 5 ? "ok" : "not ok", ++test,
+	       NR_UPSTREAM_IOREQ, iomax);
+	failed += NR_UPSTREAM_IOREQ < 5;
+	printf("%s %u - IOREQ_TYPE_GPUMEM_FAULT %#x collides with %s, lies above %u\n",
+	       !ioclash && IOREQ_TYPE_GPUMEM_FAULT > iomax ? "ok" : "not ok",
+	       ++test, IOREQ_TYPE_GPUMEM_FAULT, ioclash ? ioclash : "nothing",
+	       iomax);
+	failed += ioclash || IOREQ_TYPE_GPUMEM_FAULT <= iomax;
 	return failed ? 1 : 0;
 }

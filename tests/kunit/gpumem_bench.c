@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Benchmarks of the VA-range path and of STEAL, run by `make bench` (never by
+ * Benchmarks of the VA-range path, of the fault loop and of STEAL, run by `make bench` (never by
  * `make test`).  They print figures, each beside its baseline from the same
  * run; they assert only that the operations succeeded, never a time.
  *
@@ -8,6 +8,8 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -294,12 +296,184 @@ static void bench_steal_vs_pin(struct kunit *test)
 		   rt.calls);
 }
 
+static long fault_enable(struct kunit *test, u64 gfn, u64 nr, u32 flags)
+{
+	struct gpumem_fault_enable a = {
+		.gfn = gfn, .nr_pages = nr, .domid = FE, .flags = flags,
+	};
+
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_FAULT_ENABLE,
+				 &a, sizeof(a));
+}
+
+static long revoke(struct kunit *test, u64 gfn, u64 n)
+{
+	struct gpumem_revoke a = { .gfn = gfn, .nr_pages = n, .domid = FE };
+
+	return gpumem_test_ioctl(test, test->priv, GPUMEM_IOCTL_REVOKE, &a,
+				 sizeof(a));
+}
+
+/*
+ * A device model in a thread, through the uAPI as a VMM would: read a
+ * fault record, POPULATE its GFN, complete RETRY; until told to stop.
+ */
+struct bench_dm {
+	struct gpumem_ctx *ctx;
+	struct mm_struct *mm;
+	void __user *arg;	/* a page of the test's memory */
+	unsigned int served;
+	bool stop;
+	struct completion done;
+};
+
+static int bench_dm_fn(void *data)
+{
+	struct bench_dm *dm = data;
+	struct gpumem_fault_record rec;
+	struct gpumem_populate p = { .nr_pages = 1, .domid = FE };
+	struct gpumem_fault_complete c = { .domid = FE };
+
+	kthread_use_mm(dm->mm);
+	while (!READ_ONCE(dm->stop)) {
+		if (gpumem_fault_read(dm->ctx, dm->arg, sizeof(rec), true) !=
+		    sizeof(rec)) {
+			cond_resched();
+			continue;
+		}
+		if (copy_from_user(&rec, dm->arg, sizeof(rec)))
+			break;
+		p.gfn = rec.gfn;
+		if (copy_to_user(dm->arg, &p, sizeof(p)) ||
+		    gpumem_ctx_ioctl(dm->ctx, GPUMEM_IOCTL_POPULATE, dm->arg))
+			break;
+		c.seq = rec.seq;
+		if (copy_to_user(dm->arg, &c, sizeof(c)) ||
+		    gpumem_ctx_ioctl(dm->ctx, GPUMEM_IOCTL_FAULT_COMPLETE,
+				     dm->arg))
+			break;
+		dm->served++;
+	}
+	kthread_unuse_mm(dm->mm);
+	complete(&dm->done);
+	return 0;
+}
+
+/* @n faults on revoked pages of [GFN0, GFN0 + 512): the time of each read. */
+static u64 fault_reads_ns(struct kunit *test, unsigned int n)
+{
+	struct gpumem_test_env *env = test->priv;
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 gfn = GFN0 + i % 512;
+		ktime_t t;
+		u8 v;
+
+		KUNIT_ASSERT_EQ(test, revoke(test, gfn, 1), 0);
+		t = ktime_get();
+		KUNIT_ASSERT_EQ(test, hvsim_frontend_access(env->sim, FE, gfn,
+							    0, &v, 1, false),
+				0);
+		total += ktime_to_ns(ktime_sub(ktime_get(), t));
+	}
+	return total;
+}
+
+/*
+ * One fault served in the kernel against the same fault handed to a device
+ * model thread (read, POPULATE, FAULT_COMPLETE), 1000 of each; each revoked
+ * just before, so that map-ahead finds only it to map.
+ */
+static void bench_fault_kernel_vs_user(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long addr = populated_pages(test, 512);
+	struct bench_dm dm = { .mm = current->mm };
+	struct gpumem_bind b = { .domid = FE };
+	const unsigned int n = 1000;
+	struct task_struct *t;
+	u64 t_kernel, t_user;
+	char r[16];
+
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, 512, GFN0, 0), 0);
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, 512,
+					   GPUMEM_FAULT_KERNEL), 0);
+	t_kernel = fault_reads_ns(test, n);
+
+	/* A second context on the same pages, its faults handed over. */
+	gpumem_ctx_destroy(env->ctx);
+	env->ctx = gpumem_ctx_create(&env->gdev);
+	KUNIT_ASSERT_NOT_NULL(test, env->ctx);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, env, GPUMEM_IOCTL_BIND,
+						&b, sizeof(b)), 0);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, 512, GFN0, 0), 0);
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, 512, GPUMEM_FAULT_USER),
+			0);
+	dm.ctx = env->ctx;
+	dm.arg = (void __user *)populated_pages(test, 1);
+	init_completion(&dm.done);
+	t = kthread_run(bench_dm_fn, &dm, "bench-dm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	t_user = fault_reads_ns(test, n);
+	WRITE_ONCE(dm.stop, true);
+	wait_for_completion(&dm.done);
+	KUNIT_EXPECT_EQ(test, dm.served, n);
+
+	ratio(r, sizeof(r), t_user, t_kernel);
+	kunit_info(test, "bench: fault on a revoked page: served in the kernel %llu ns, by a device model thread (read + POPULATE + FAULT_COMPLETE) %llu ns, ratio %s\n",
+		   div64_u64(t_kernel, n), div64_u64(t_user, n), r);
+}
+
+/*
+ * A sequential read of every page of a revoked 64 MiB region, served by
+ * faults with map-ahead, against the same read after a prefaulting MAP_VA.
+ */
+static void bench_fault_sequential(struct kunit *test)
+{
+	struct gpumem_test_env *env = test->priv;
+	unsigned long n = 64 * MIB_PAGES, i;
+	unsigned long addr = populated_pages(test, n);
+	struct hvsim_fault_stats fs;
+	u64 t_prefault, t_fault;
+	char r[16];
+	ktime_t t;
+	u8 v;
+
+	t = ktime_get();
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, n, GFN0, 0), 0);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, hvsim_frontend_access(env->sim, FE,
+							    GFN0 + i, 0, &v, 1,
+							    false), 0);
+	t_prefault = ktime_to_ns(ktime_sub(ktime_get(), t));
+
+	KUNIT_ASSERT_EQ(test, revoke(test, GFN0, n), 0);
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, n, GPUMEM_FAULT_KERNEL),
+			0);
+	t = ktime_get();
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, hvsim_frontend_access(env->sim, FE,
+							    GFN0 + i, 0, &v, 1,
+							    false), 0);
+	t_fault = ktime_to_ns(ktime_sub(ktime_get(), t));
+	hvsim_fault_stats(env->sim, &fs);
+
+	ratio(r, sizeof(r), t_fault, t_prefault);
+	kunit_info(test, "bench: sequential read of a revoked 64 MiB region: %llu faults (%llu.%02llu per MiB) with map-ahead, %llu ns/page against MAP_VA + read %llu ns/page, ratio %s\n",
+		   fs.raised, fs.raised / 64, fs.raised % 64 * 100 / 64,
+		   div64_u64(t_fault, n), div64_u64(t_prefault, n), r);
+}
+
 static struct kunit_case bench_cases[] = {
 	KUNIT_CASE_SLOW(bench_map_1g_vs_pin),
 	KUNIT_CASE_SLOW(bench_contiguous_source),
 	KUNIT_CASE_SLOW(bench_invalidate_scaling),
 	KUNIT_CASE_SLOW(bench_bookkeeping),
 	KUNIT_CASE_SLOW(bench_steal_vs_pin),
+	KUNIT_CASE_SLOW(bench_fault_kernel_vs_user),
+	KUNIT_CASE_SLOW(bench_fault_sequential),
 	{}
 };
 

@@ -326,6 +326,53 @@ static void check_close(struct kunit *test, long rc, bool injected)
 		close_setup(test);
 }
 
+static void setup_lazy_region(struct kunit *test);
+
+/*
+ * FAULT_ENABLE: a server with its window, or none at all; then the first
+ * fault is served (in the worker, where nothing is injected).
+ */
+static long step_fault_enable(struct kunit *test)
+{
+	struct fault_fixture *fx = test->priv;
+	struct gpumem_fault_enable a = {
+		.gfn = fx->gfn, .nr_pages = NPAGES, .domid = FE,
+		.flags = GPUMEM_FAULT_KERNEL,
+	};
+
+	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_FAULT_ENABLE,
+				 &a, sizeof(a));
+}
+
+static void check_fault_enable(struct kunit *test, long rc, bool injected)
+{
+	struct fault_fixture *fx = test->priv;
+	struct gpumem_bind b = { .domid = FE };
+	u8 v = 0xff;
+
+	if (failed(test, rc, injected)) {
+		KUNIT_EXPECT_FALSE(test, hvsim_fault_claimed(fx->env.sim, FE,
+							     fx->gfn));
+		KUNIT_EXPECT_NULL(test, fx->env.ctx->fault);
+		return;
+	}
+	KUNIT_EXPECT_TRUE(test, hvsim_fault_claimed(fx->env.sim, FE, fx->gfn));
+	KUNIT_EXPECT_EQ(test, hvsim_frontend_access(fx->env.sim, FE,
+						    fx->gfn + 3, 0, &v, 1,
+						    false), 0);
+	KUNIT_EXPECT_EQ(test, v, 3);
+	/* Closed: neither claim nor mapping is left; a new context. */
+	gpumem_ctx_destroy(fx->env.ctx);
+	KUNIT_EXPECT_FALSE(test, hvsim_fault_claimed(fx->env.sim, FE, fx->gfn));
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
+	fx->env.ctx = gpumem_ctx_create(&fx->env.gdev);
+	KUNIT_ASSERT_NOT_NULL(test, fx->env.ctx);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_BIND, &b,
+						sizeof(b)), 0);
+	setup_lazy_region(test);
+}
+
 /* What each case sets up before its step runs. */
 static void setup_lazy_region(struct kunit *test)
 {
@@ -369,6 +416,8 @@ static const struct fault_case fault_cases_list[] = {
 	{ "STEAL", NULL, step_steal, check_steal },
 	{ "RETURN", setup_steal, step_return, check_return },
 	{ "close", setup_close, step_close, check_close },
+	{ "FAULT_ENABLE", setup_lazy_region, step_fault_enable,
+	  check_fault_enable },
 };
 
 static void fault_case_desc(const struct fault_case *c, char *desc)

@@ -117,12 +117,12 @@ static void uapi_bind_then_query(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q.hv_version, XEN_GPUMEM_INTERFACE_VERSION);
 	KUNIT_EXPECT_EQ(test, q.hv_ops, GPUMEM_HV_OP_QUERY | GPUMEM_HV_OP_MAP |
 			GPUMEM_HV_OP_REVOKE | GPUMEM_HV_OP_STEAL |
-			GPUMEM_HV_OP_RETURN);
+			GPUMEM_HV_OP_RETURN | GPUMEM_HV_OP_FAULT);
 	/* The module's limit is below hvsim's 512. */
 	KUNIT_EXPECT_EQ(test, q.max_extents, uapi_limits.max_extents);
 	KUNIT_EXPECT_EQ(test, q.features,
 			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF |
-			GPUMEM_FEAT_STEAL);
+			GPUMEM_FEAT_STEAL | GPUMEM_FEAT_FAULT);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 1);
 }
 
@@ -243,9 +243,11 @@ static void uapi_bind_without_slots(struct kunit *test)
 	fx->gdev.hv->no_slots = true;
 	KUNIT_ASSERT_EQ(test, uapi_bind(test, FE, 0), 0);
 	KUNIT_EXPECT_EQ(test, query(test).hv_ops, GPUMEM_HV_OP_QUERY |
-			GPUMEM_HV_OP_MAP | GPUMEM_HV_OP_REVOKE);
+			GPUMEM_HV_OP_MAP | GPUMEM_HV_OP_REVOKE |
+			GPUMEM_HV_OP_FAULT);
 	KUNIT_EXPECT_EQ(test, query(test).features,
-			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF);
+			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF |
+			GPUMEM_FEAT_FAULT);
 	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, fx, GPUMEM_IOCTL_STEAL,
 						&s, sizeof(s)), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->sim), 0);

@@ -70,7 +70,7 @@ static int fake_dm_op(domid_t domid, unsigned int nr_bufs,
 	}
 	if (op->op == XEN_DMOP_gpumem_query && !fx->rc[i])
 		op->u.query = fx->answer;
-	else if (op->op > XEN_DMOP_gpumem_query && op->op <= XEN_DMOP_gpumem_last)
+	else if (op->op > XEN_DMOP_gpumem_query && op->op <= XEN_DMOP_gpumem_batch_last)
 		op->u.batch.done = fx->done[i];
 	return fx->rc[i];
 }

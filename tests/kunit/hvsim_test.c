@@ -878,7 +878,7 @@ static void hv_query(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, fx->hv->ops->query(fx->hv, FE, &q), 0);
 	KUNIT_EXPECT_EQ(test, q.version, XEN_GPUMEM_INTERFACE_VERSION);
-	KUNIT_EXPECT_EQ(test, q.ops, 0x1f);
+	KUNIT_EXPECT_EQ(test, q.ops, 0x3f);
 	KUNIT_EXPECT_EQ(test, q.max_extents, HVSIM_MAX_EXTENTS);
 	KUNIT_EXPECT_EQ(test, q.max_extent_frames, XEN_GPUMEM_MAX_EXTENT_FRAMES);
 	KUNIT_EXPECT_EQ(test, fx->hv->ops->query(fx->hv, 9, &q), -ESRCH);

@@ -129,6 +129,11 @@ if [ -z "$map" ]; then
 	dm_stop
 	domu read && [ "$answer" = "read$ones" ] &&
 		ok "the domU's window is still unpopulated" || bad "window: '$answer'"
+	gpumem-check --stock "$domid" > /tmp/check 2>&1
+	rc=$?
+	cat /tmp/check
+	fails=$((fails + $(grep -c '^FAIL: ' /tmp/check)))
+	[ "$rc" -eq 0 ] || grep -q '^FAIL: ' /tmp/check || bad "gpumem-check --stock: exit $rc"
 else
 	echo "=== permissions and ABI of the batched ops (gpumem-check, W+16)"
 	gpumem-check "$domid" $((win_gfn + 16)) > /tmp/check 2>&1
@@ -136,6 +141,7 @@ else
 	cat /tmp/check
 	fails=$((fails + $(grep -c '^FAIL: ' /tmp/check)))
 	[ "$rc" -eq 0 ] || grep -q '^FAIL: ' /tmp/check || bad "gpumem-check: exit $rc"
+	. /etc/xen-e2e-fault.sh
 	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the differential scenario"
 	. /etc/xen-e2e-frontend.sh
 	. /etc/gpumem/scenario.sh

@@ -20,7 +20,16 @@
  *    and lends a dom0 RAM page
  *    write-combining (the memory type is honoured) and revokes it; then
  *    lends BATCH pages in BATCH one-frame extents (a batch Xen may preempt
- *    and continue) at GFN + 64 ... and revokes them in one extent.
+ *    and continue) at GFN + 64 ... and revokes them in one extent;
+ *  - XEN_DMOP_gpumem_fault_range: QUERY reports it; a restricted file may
+ *    claim for an IOREQ server it created (a dm_op, as map_io_range); a
+ *    claim overlapping any server's claim answers -EEXIST, a release must
+ *    be exactly one claim (-ENOENT; two adjacent claims stay two), and the
+ *    op's -EINVAL, -ESRCH and -ENOENT; as a batched op it answers
+ *    -EOPNOTSUPP.  Its GFNs are GFN + 32 ... + 39.
+ *
+ * gpumem-check --stock DOMID: on a hypervisor without the ops (Debian's
+ * Xen), QUERY and FAULT_RANGE as dm_ops answer -EOPNOTSUPP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +42,11 @@
 #include <unistd.h>
 
 #include <linux/types.h>
+
+/* Xen's public dm_op.h (libxen-dev): XEN_DMOP_create_ioreq_server. */
+#define __XEN_TOOLS__ 1
+#include <xen/xen.h>
+#include <xen/hvm/dm_op.h>
 
 #include "gpumem.h"	/* include/xen/interface/gpumem.h */
 
@@ -115,6 +129,168 @@ static int gpumem_op(int fd, __u16 dom, struct xen_dm_op_gpumem *op,
 	return ioc(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
 }
 
+/* An upstream dm_op (struct xen_dm_op) on @dom through privcmd. */
+static int xen_dm_op(int fd, __u16 dom, struct xen_dm_op *op)
+{
+	struct privcmd_dm_op_buf buf = { op, sizeof(*op) };
+	struct privcmd_dm_op d = { .dom = dom, .num = 1, .ubufs = &buf };
+
+	return ioc(fd, IOCTL_PRIVCMD_DM_OP, &d);
+}
+
+/* An IOREQ server for @dom, disabled; its id, or a negative errno. */
+static int ioreq_server(int fd, __u16 dom, int destroy, ioservid_t id)
+{
+	struct xen_dm_op op = {
+		.op = destroy ? XEN_DMOP_destroy_ioreq_server :
+				XEN_DMOP_create_ioreq_server,
+	};
+	int rc;
+
+	if (destroy)
+		op.u.destroy_ioreq_server.id = id;
+	rc = xen_dm_op(fd, dom, &op);
+	if (rc || destroy)
+		return rc;
+	return op.u.create_ioreq_server.id;
+}
+
+/* XEN_DMOP_gpumem_fault_range of [first, last] for server @id. */
+static int fault_range(int fd, __u16 dom, int id, __u16 flags, __u64 first,
+		       __u64 last)
+{
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_fault_range };
+
+	op.u.fault_range = (struct xen_dm_op_gpumem_fault_range){
+		.id = (__u16)id, .flags = flags, .first_gfn = first,
+		.last_gfn = last, .instance = instance,
+	};
+	return dm_op(fd, dom, &op, NULL, 0);
+}
+
+#define CLAIM XEN_GPUMEM_FAULT_CLAIM
+
+/* XEN_DMOP_gpumem_fault_range's rules, on GFNs g .. g + 7 of @dom. */
+static void fault_checks(__u16 dom, __u64 g)
+{
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_query };
+	struct xen_dm_op_gpumem_extent ext = { .gfn = g, .nr_frames = 1 };
+	int fd, a, b, rc;
+
+	fd = open("/dev/xen/privcmd", O_RDWR);
+	if (fd < 0 || ioc(fd, IOCTL_PRIVCMD_RESTRICT, &dom)) {
+		printf("FAIL: restricted privcmd: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	rc = dm_op(fd, dom, &op, NULL, 0);
+	check(rc == 0 && (op.u.query.ops &
+			  XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_fault_range)),
+	      "rc %d, ops %#x", "QUERY reports FAULT_RANGE (op 69)", rc,
+	      (int)op.u.query.ops);
+	a = ioreq_server(fd, dom, 0, 0);
+	b = ioreq_server(fd, dom, 0, 0);
+	check(a >= 0 && b >= 0, "servers %d and %d",
+	      "restricted: two IOREQ servers created", a, b);
+	if (a < 0 || b < 0)
+		goto out;
+
+	rc = fault_range(fd, dom, a, CLAIM, g, g + 3);
+	check(rc == 0, "rc %d, want %d",
+	      "restricted: FAULT_RANGE claims G+0..3 for server A", rc, 0);
+	rc = fault_range(fd, dom, b, CLAIM, g + 3, g + 4);
+	check(rc == -EEXIST, "rc %d, want %d",
+	      "a claim of G+3..4 for server B, overlapping A's: EEXIST", rc,
+	      -EEXIST);
+	rc = fault_range(fd, dom, a, CLAIM, g + 2, g + 2);
+	check(rc == -EEXIST, "rc %d, want %d",
+	      "a claim of G+2 for A again: EEXIST", rc, -EEXIST);
+	rc = fault_range(fd, dom, a, CLAIM, g + 4, g + 7);
+	check(rc == 0, "rc %d, want %d", "an adjacent claim G+4..7 for A", rc,
+	      0);
+	rc = fault_range(fd, dom, a, 0, g + 4, g + 5);
+	check(rc == -ENOENT, "rc %d, want %d",
+	      "release of part of a claim (G+4..5): ENOENT", rc, -ENOENT);
+	rc = fault_range(fd, dom, a, 0, g, g + 7);
+	check(rc == -ENOENT, "rc %d, want %d",
+	      "release of two adjacent claims as one (G+0..7): ENOENT", rc,
+	      -ENOENT);
+	rc = fault_range(fd, dom, b, 0, g, g + 3);
+	check(rc == -ENOENT, "rc %d, want %d",
+	      "release of A's claim by B: ENOENT", rc, -ENOENT);
+	rc = fault_range(fd, dom, a, 0, g, g + 3);
+	check(rc == 0, "rc %d, want %d", "release of exactly G+0..3", rc, 0);
+	rc = fault_range(fd, dom, a, 0, g, g + 3);
+	check(rc == -ENOENT, "rc %d, want %d", "released again: ENOENT", rc,
+	      -ENOENT);
+	rc = fault_range(fd, dom, b, CLAIM, g + 1, g + 2);
+	check(rc == 0, "rc %d, want %d", "B claims G+1..2, free again", rc, 0);
+
+	op = (struct xen_dm_op_gpumem){ .op = XEN_DMOP_gpumem_fault_range };
+	op.u.fault_range = (struct xen_dm_op_gpumem_fault_range){
+		.id = (__u16)a, .flags = CLAIM, .pad = 1, .first_gfn = g,
+		.last_gfn = g, .instance = instance,
+	};
+	rc = dm_op(fd, dom, &op, NULL, 0);
+	check(rc == -EINVAL, "rc %d, want %d", "pad != 0: EINVAL", rc, -EINVAL);
+	rc = fault_range(fd, dom, a, 2, g, g);
+	check(rc == -EINVAL, "rc %d, want %d", "unknown flags: EINVAL", rc,
+	      -EINVAL);
+	rc = fault_range(fd, dom, a, CLAIM, g + 1, g);
+	check(rc == -EINVAL, "rc %d, want %d", "first_gfn > last_gfn: EINVAL",
+	      rc, -EINVAL);
+	rc = fault_range(fd, dom, a, CLAIM, g, 1ull << 52);
+	check(rc == -EINVAL, "rc %d, want %d",
+	      "a GFN beyond the physmap limit: EINVAL", rc, -EINVAL);
+	rc = fault_range(fd, dom, 0xffff, CLAIM, g, g);
+	check(rc == -ENOENT, "rc %d, want %d", "an unknown server: ENOENT", rc,
+	      -ENOENT);
+	instance++;
+	rc = fault_range(fd, dom, a, CLAIM, g, g);
+	instance--;
+	check(rc == -ESRCH, "rc %d, want %d",
+	      "naming another instance of the domid: ESRCH", rc, -ESRCH);
+	rc = fault_range(fd, dom, a, 0, g + 4, g + 7);
+	check(rc == 0, "rc %d, want %d", "release of G+4..7", rc, 0);
+out:
+	if (a >= 0)
+		ioreq_server(fd, dom, 1, a);
+	if (b >= 0)	/* its claim goes with it */
+		ioreq_server(fd, dom, 1, b);
+	close(fd);
+
+	fd = open("/dev/xen/privcmd", O_RDWR);
+	memset(&op, 0, sizeof(op));
+	op.op = XEN_DMOP_gpumem_fault_range;
+	op.u.batch.nr = 1;
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	check(rc == -EOPNOTSUPP, "rc %d, want %d",
+	      "op 69 as XENMEM_gpumem_op (not a batched op): EOPNOTSUPP", rc,
+	      -EOPNOTSUPP);
+	close(fd);
+}
+
+/* A hypervisor without the ops: QUERY and FAULT_RANGE answer EOPNOTSUPP. */
+static int check_stock(__u16 dom)
+{
+	struct xen_dm_op_gpumem op = { .op = XEN_DMOP_gpumem_query };
+	int fd = open("/dev/xen/privcmd", O_RDWR);
+	int rc;
+
+	if (fd < 0) {
+		printf("FAIL: /dev/xen/privcmd: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = dm_op(fd, dom, &op, NULL, 0);
+	check(rc == -EOPNOTSUPP, "rc %d, want %d",
+	      "stock: QUERY (dm_op 64): EOPNOTSUPP", rc, -EOPNOTSUPP);
+	rc = fault_range(fd, dom, 0, CLAIM, 0x10000, 0x10000);
+	check(rc == -EOPNOTSUPP, "rc %d, want %d",
+	      "stock: FAULT_RANGE (dm_op 69): EOPNOTSUPP", rc, -EOPNOTSUPP);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 /* dom0's GFN of @p (PVH: its physmap), from /proc/self/pagemap. */
 static __u64 gfn_of(const void *p)
 {
@@ -181,8 +357,10 @@ int main(int argc, char **argv)
 	unsigned char *page;
 	int fd, rc;
 
+	if (argc == 3 && !strcmp(argv[1], "--stock"))
+		return check_stock((__u16)strtoul(argv[2], NULL, 0));
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s DOMID GFN\n", argv[0]);
+		fprintf(stderr, "usage: %s DOMID GFN | --stock DOMID\n", argv[0]);
 		return 2;
 	}
 	dom = (__u16)strtoul(argv[1], NULL, 0);
@@ -289,6 +467,8 @@ int main(int argc, char **argv)
 
 	batch(fd, dom, gfn + 64);
 	close(fd);
+
+	fault_checks(dom, gfn + 32);
 
 	return failures ? 1 : 0;
 }

@@ -9,6 +9,9 @@
  *   gpumem dm --domid N          a scripted device model: one command a
  *                                line on stdin, one answer a line on stdout
  *                                (see cmd_dm(); used by scripts/xen-e2e.sh)
+ *   gpumem fault-serve --domid N GFN PAGES BYTE [--kernel] [--count K]
+ *                                a device model that serves the frontend's
+ *                                faults on a window (see cmd_fault_serve())
  *
  * Style: kernel style, checked with checkpatch --strict, except what C99
  * userspace needs: <inttypes.h>'s PRIu64/PRIx64 (CAMELCASE), as in the
@@ -19,6 +22,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +43,7 @@ static const struct {
 	E(EPERM), E(ENOENT), E(ESRCH), E(EIO), E(ENXIO), E(E2BIG), E(EBADF),
 	E(EAGAIN), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV),
 	E(ENODEV), E(EINVAL), E(ENOTTY), E(ENOSPC), E(EMLINK), E(ERANGE),
-	E(EOVERFLOW), E(EBADFD), E(EOPNOTSUPP),
+	E(EOVERFLOW), E(EBADFD), E(EOPNOTSUPP), E(EINTR), E(ENOMEM),
 };
 
 #undef E
@@ -50,6 +55,10 @@ static int usage(void)
 	      "       gpumem stats\n"
 	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n"
 	      "       gpumem dm --domid N           commands on stdin (see gpumem-cli.c)\n"
+	      "       gpumem fault-serve --domid N GFN PAGES BYTE [--kernel] [--count K]\n"
+	      "                                     serve the frontend's faults on\n"
+	      "                                     [GFN, GFN+PAGES) from a buffer\n"
+	      "                                     like dm's map; one line a fault\n"
 	      "       gpumem fe --domid N read GFN PAGES\n"
 	      "       gpumem fe --domid N write GFN PAGES BYTE\n"
 	      "                                     hvsim's frontend: first 8 bytes of\n"
@@ -104,16 +113,18 @@ static int cmd_info(uint32_t domid)
 	printf("backend          %s\n", q.backend == GPUMEM_BACKEND_XEN ? "xen" :
 	       q.backend == GPUMEM_BACKEND_HVSIM ? "hvsim" : "?");
 	printf("hv_version       %u\n", q.hv_version);
-	printf("hv_ops           %#x:%s%s%s%s%s\n", q.hv_ops,
+	printf("hv_ops           %#x:%s%s%s%s%s%s\n", q.hv_ops,
 	       q.hv_ops & GPUMEM_HV_OP_QUERY ? " query" : "",
 	       q.hv_ops & GPUMEM_HV_OP_MAP ? " map" : "",
 	       q.hv_ops & GPUMEM_HV_OP_REVOKE ? " revoke" : "",
 	       q.hv_ops & GPUMEM_HV_OP_STEAL ? " steal" : "",
-	       q.hv_ops & GPUMEM_HV_OP_RETURN ? " return" : "");
-	printf("features         %#llx:%s%s%s\n", (unsigned long long)q.features,
+	       q.hv_ops & GPUMEM_HV_OP_RETURN ? " return" : "",
+	       q.hv_ops & GPUMEM_HV_OP_FAULT ? " fault" : "");
+	printf("features         %#llx:%s%s%s%s\n", (unsigned long long)q.features,
 	       q.features & GPUMEM_FEAT_MAP_VA ? " map_va" : "",
 	       q.features & GPUMEM_FEAT_MAP_DMABUF ? " map_dmabuf" : "",
-	       q.features & GPUMEM_FEAT_STEAL ? " steal" : "");
+	       q.features & GPUMEM_FEAT_STEAL ? " steal" : "",
+	       q.features & GPUMEM_FEAT_FAULT ? " fault" : "");
 	printf("max_extents      %u\n", q.max_extents);
 	printf("max_extent_pages %u\n", q.max_extent_pages);
 	printf("max_regions      %u\n", q.max_regions);
@@ -448,6 +459,180 @@ static int cmd_fe(uint32_t domid, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * gpumem fault-serve: a device model that serves the frontend's faults
+ * itself.  It makes what "dm"'s map makes -- an anonymous buffer of PAGES
+ * pages, page i filled with BYTE + i -- but shows it to the frontend with
+ * GPUMEM_MAP_LAZY at GFN, so nothing is mapped until a fault, then enables
+ * faults on [GFN, GFN + PAGES): GPUMEM_FAULT_USER, and GPUMEM_FAULT_KERNEL
+ * with --kernel (the module then serves the region's faults, and only those
+ * it cannot serve are read here).  Answers, one line each, as "dm":
+ *
+ *   ok fault-serve d1 gfn 0x10000 pages 4 vcpus 2
+ *   fault seq 1 gfn 0x10002 r vcpu 0 attempt 1 reason 0 region 0 lost 0: populate, retry
+ *   fault seq 2 gfn 0x10003 w vcpu 1 attempt 1 reason EFAULT region 0 lost 0: populate: <meaning> (<strerror>), emulate
+ *   ok close
+ *
+ * The policy: a fault in the region is POPULATEd (that one GFN) and
+ * answered GPUMEM_FAULT_RETRY; one that POPULATE refuses, or in no region,
+ * is answered GPUMEM_FAULT_EMULATE.  It stops after K faults (--count), or
+ * at SIGINT or SIGTERM, and closes the context, which answers every fault
+ * still paused GPUMEM_FAULT_RETRY.
+ */
+static volatile sig_atomic_t fs_stop;
+
+static void fs_on_signal(int sig)
+{
+	(void)sig;
+	fs_stop = 1;
+}
+
+static const char *errname(int err)
+{
+	static char num[16];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	snprintf(num, sizeof(num), "%d", err);
+	return num;
+}
+
+/* Answer one fault by the policy above; print its line. */
+static int fs_serve(struct libgpumem_handle *h,
+		    const struct gpumem_fault_record *r)
+{
+	uint32_t answer = GPUMEM_FAULT_EMULATE;
+	char region[24];
+	int rc = 0;
+
+	if (r->region == GPUMEM_FAULT_NO_REGION)
+		snprintf(region, sizeof(region), "none");
+	else
+		snprintf(region, sizeof(region), "%" PRIu64, (uint64_t)r->region);
+	printf("fault seq %" PRIu64 " gfn %#" PRIx64 " %s%s%s vcpu %u attempt %u reason %s region %s lost %u: ",
+	       (uint64_t)r->seq, (uint64_t)r->gfn,
+	       r->access & GPUMEM_FAULT_ACCESS_R ? "r" : "",
+	       r->access & GPUMEM_FAULT_ACCESS_W ? "w" : "",
+	       r->access & GPUMEM_FAULT_ACCESS_X ? "x" : "", r->vcpu,
+	       r->attempt, r->reason ? errname(-r->reason) : "0", region,
+	       r->lost);
+	if (r->region == GPUMEM_FAULT_NO_REGION) {
+		printf("no region, ");
+	} else {
+		rc = libgpumem_populate(h, r->gfn, 1);
+		if (rc)
+			printf("populate: %s (%s), ",
+			       libgpumem_strerror(GPUMEM_IOCTL_POPULATE, rc),
+			       strerror(-rc));
+		else
+			printf("populate, ");
+		answer = rc ? GPUMEM_FAULT_EMULATE : GPUMEM_FAULT_RETRY;
+	}
+	rc = libgpumem_fault_complete(h, r->seq, answer);
+	if (rc) {
+		printf("complete: %s (%s)\n",
+		       libgpumem_strerror(GPUMEM_IOCTL_FAULT_COMPLETE, rc),
+		       strerror(-rc));
+		return rc;
+	}
+	printf("%s\n", answer == GPUMEM_FAULT_RETRY ? "retry" : "emulate");
+	return 0;
+}
+
+static int cmd_fault_serve(uint32_t domid, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = fs_on_signal };
+	unsigned long long gfn, pages, byte, count = 0, served = 0;
+	uint32_t flags = GPUMEM_FAULT_USER, nr_vcpus = 0;
+	struct gpumem_fault_record recs[16];
+	struct libgpumem_handle *h;
+	unsigned char *buf;
+	int i, n, rc;
+
+	if (argc < 3)
+		return usage();
+	gfn = strtoull(argv[0], NULL, 0);
+	pages = strtoull(argv[1], NULL, 0);
+	byte = strtoull(argv[2], NULL, 16);
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--kernel"))
+			flags |= GPUMEM_FAULT_KERNEL;
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+			count = strtoull(argv[++i], NULL, 0);
+		else
+			return usage();
+	}
+	if (!pages || pages >= (1ULL << 30) || byte > 0xff)
+		return usage();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	h = libgpumem_open(NULL);
+	rc = h ? libgpumem_bind(h, domid) : -errno;
+	if (rc) {
+		printf("err bind: %s\n", libgpumem_strerror(GPUMEM_IOCTL_BIND, rc));
+		return 1;
+	}
+	buf = dm_mmap(NULL, pages);
+	if (!buf) {
+		printf("err fault-serve: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	dm_fill(buf, pages, byte);
+	rc = libgpumem_map_va(h, buf, pages * LIBGPUMEM_PAGE_SIZE, gfn,
+			      GPUMEM_MAP_LAZY, NULL);
+	if (rc) {
+		printf("err map: %s (%s)\n",
+		       libgpumem_strerror(GPUMEM_IOCTL_MAP_VA, rc), strerror(-rc));
+		return 1;
+	}
+	rc = libgpumem_fault_enable(h, gfn, pages, flags, 0, &nr_vcpus);
+	if (rc) {
+		printf("err fault_enable: %s (%s)\n",
+		       libgpumem_strerror(GPUMEM_IOCTL_FAULT_ENABLE, rc),
+		       strerror(-rc));
+		return 1;
+	}
+	printf("ok fault-serve d%u gfn %#llx pages %llu vcpus %u\n", domid, gfn,
+	       pages, nr_vcpus);
+
+	while (!fs_stop && (!count || served < count)) {
+		struct pollfd p = { .fd = libgpumem_fd(h), .events = POLLIN };
+
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			printf("err poll: %s\n", strerror(errno));
+			break;
+		}
+		if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			printf("err poll: revents %#x\n", p.revents);
+			break;
+		}
+		/* POLLIN: records are queued, and this is their one reader. */
+		n = libgpumem_fault_read(h, recs, ARRAY_SIZE(recs));
+		if (n < 0) {
+			printf("err fault_read: %s (%s)\n",
+			       libgpumem_strerror(LIBGPUMEM_FAULT_READ, n),
+			       strerror(-n));
+			break;
+		}
+		for (i = 0; i < n; i++, served++)
+			if (fs_serve(h, &recs[i]))
+				break;
+		if (i < n)
+			break;
+	}
+	/* Every fault read and not answered above is answered RETRY. */
+	libgpumem_close(h);
+	printf("ok close\n");
+	munmap(buf, pages * LIBGPUMEM_PAGE_SIZE);
+	return fs_stop || (count && served >= count) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int domid = -1;
@@ -456,6 +641,10 @@ int main(int argc, char **argv)
 		return usage();
 	if (argc >= 6 && !strcmp(argv[1], "fe") && !strcmp(argv[2], "--domid"))
 		return cmd_fe(strtoul(argv[3], NULL, 0), argc - 4, argv + 4);
+	if (argc >= 7 && !strcmp(argv[1], "fault-serve") &&
+	    !strcmp(argv[2], "--domid"))
+		return cmd_fault_serve(strtoul(argv[3], NULL, 0), argc - 4,
+				       argv + 4);
 	if (argc == 4 && !strcmp(argv[2], "--domid"))
 		domid = atoi(argv[3]);
 	else if (argc != 2 && strcmp(argv[1], "strerror"))

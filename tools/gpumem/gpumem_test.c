@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -959,6 +962,560 @@ static int test_bochs_vram(void)
 	return PASS;
 }
 
+/*
+ * The contexts a fault case opens, closed by main() after the case if it
+ * ended early: a window left claimed would hold one of the frontend's
+ * fault servers, and a region a GFN, for the cases after it.
+ */
+static struct libgpumem_handle *tracked[8];
+
+static struct libgpumem_handle *track(struct libgpumem_handle *c)
+{
+	size_t i;
+
+	for (i = 0; c && i < ARRAY_SIZE(tracked); i++) {
+		if (!tracked[i]) {
+			tracked[i] = c;
+			break;
+		}
+	}
+	return c;
+}
+
+static void ctx_close(struct libgpumem_handle *c)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tracked); i++)
+		if (tracked[i] == c)
+			tracked[i] = NULL;
+	libgpumem_close(c);
+}
+
+static void close_tracked(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tracked); i++) {
+		if (tracked[i])
+			libgpumem_close(tracked[i]);
+		tracked[i] = NULL;
+	}
+}
+
+/* A second context bound to the frontend, for the fault cases. */
+static struct libgpumem_handle *fault_ctx(void)
+{
+	struct libgpumem_handle *c = track(libgpumem_open(NULL));
+
+	if (c && libgpumem_bind(c, domid)) {
+		ctx_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* poll() of a context: its revents after at most @ms milliseconds. */
+static short ctx_poll(struct libgpumem_handle *c, int ms)
+{
+	struct pollfd p = { .fd = libgpumem_fd(c), .events = POLLIN };
+
+	return poll(&p, 1, ms) < 0 ? -1 : p.revents;
+}
+
+/*
+ * FAULT_ENABLE's errno, in the documented order, and what QUERY reports.
+ * Needs no fault: nothing touches the frontend.
+ */
+static int test_fault_enable_errors(void)
+{
+	const uint64_t gfn = gfn_window(9);
+	struct gpumem_fault_enable f = {
+		.gfn = gfn, .nr_pages = 16, .domid = domid,
+		.flags = GPUMEM_FAULT_USER,
+	};
+	struct libgpumem_handle *c, *c2, *unbound;
+	struct gpumem_query q;
+	uint32_t nr_vcpus = 0;
+
+	unbound = track(libgpumem_open(NULL));
+	CHECK(unbound, "open: %s", strerror(errno));
+	/* EINVAL (flags) comes before EBADFD (unbound). */
+	f.flags = 0;
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EINVAL);
+	f.flags = GPUMEM_FAULT_USER;
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EBADFD);
+	ctx_close(unbound);
+
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	CHECK_RC(libgpumem_query(c, &q), GPUMEM_IOCTL_QUERY, 0);
+	CHECK((q.features & GPUMEM_FEAT_FAULT) &&
+	      (q.hv_ops & GPUMEM_HV_OP_FAULT),
+	      "features %#llx hv_ops %#x: no fault",
+	      (unsigned long long)q.features, q.hv_ops);
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, 0, 0, NULL),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EINVAL);
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, 1u << 2, 0, NULL),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EINVAL);
+	f.nr_vcpus = 1;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EINVAL);
+	f.nr_vcpus = 0;
+	f.domid = domid + 1;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EPERM);
+	/* EPERM (domid) comes before EINVAL (nr_pages 0). */
+	f.nr_pages = 0;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EPERM);
+	f.domid = domid;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_ENABLE, &f),
+		 GPUMEM_IOCTL_FAULT_ENABLE, -EINVAL);
+	CHECK_RC(libgpumem_fault_enable(c, ~0ull - 1, 4, GPUMEM_FAULT_USER, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE,
+		 -EOVERFLOW);
+	CHECK_RC(libgpumem_fault_enable(c, 1ull << 40, 1, GPUMEM_FAULT_USER, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE,
+		 -EOVERFLOW);
+	/* Beyond the physmap: the hypervisor refuses the claim. */
+	CHECK_RC(libgpumem_fault_enable(c, 1ull << 30, 1, GPUMEM_FAULT_USER, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE,
+		 -EINVAL);
+
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, GPUMEM_FAULT_USER, 0,
+					&nr_vcpus), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	CHECK(nr_vcpus >= 1, "nr_vcpus %u", nr_vcpus);
+	diag("window gfn %#" PRIx64 "+16: frontend d%u has %u vCPU(s)", gfn,
+	     domid, nr_vcpus);
+	/* Once per context, whatever the window. */
+	CHECK_RC(libgpumem_fault_enable(c, gfn + 0x100, 16, GPUMEM_FAULT_USER,
+					0, NULL), GPUMEM_IOCTL_FAULT_ENABLE,
+		 -EBUSY);
+	/* Another context: an overlapping window is taken, a disjoint one not. */
+	c2 = fault_ctx();
+	CHECK(c2, "third context: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_enable(c2, gfn + 15, 4, GPUMEM_FAULT_KERNEL,
+					0, NULL), GPUMEM_IOCTL_FAULT_ENABLE,
+		 -EEXIST);
+	CHECK_RC(libgpumem_fault_enable(c2, gfn + 16, 4, GPUMEM_FAULT_KERNEL,
+					0, NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	ctx_close(c2);
+	/* Closing releases the window: another context may claim it. */
+	ctx_close(c);
+	c = fault_ctx();
+	CHECK(c, "context: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, GPUMEM_FAULT_KERNEL, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	ctx_close(c);
+	return PASS;
+}
+
+/*
+ * read(), poll() and FAULT_COMPLETE before and after FAULT_ENABLE, with no
+ * fault queued.
+ */
+static int test_fault_read_errors(void)
+{
+	const uint64_t gfn = gfn_window(10);
+	struct gpumem_fault_complete fc = {
+		.seq = 1, .domid = domid, .answer = 3,
+	};
+	struct gpumem_fault_record rec[2];
+	struct libgpumem_handle *c, *unbound;
+	short ev;
+	int fl;
+
+	unbound = track(libgpumem_open(NULL));
+	CHECK(unbound, "open: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_read(unbound, rec, 1), LIBGPUMEM_FAULT_READ,
+		 -ENXIO);
+	CHECK(ctx_poll(unbound, 0) & POLLERR, "poll of an unbound context");
+	/* EINVAL (answer) comes before EBADFD (unbound). */
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_FAULT_COMPLETE, &fc),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -EINVAL);
+	fc.answer = GPUMEM_FAULT_RETRY;
+	CHECK_RC(libgpumem_ioctl(unbound, GPUMEM_IOCTL_FAULT_COMPLETE, &fc),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -EBADFD);
+	ctx_close(unbound);
+
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	ev = ctx_poll(c, 0);
+	CHECK(ev > 0 && (ev & POLLERR) && !(ev & POLLIN),
+	      "poll before FAULT_ENABLE: revents %#x", ev);
+	CHECK_RC(libgpumem_fault_read(c, rec, 1), LIBGPUMEM_FAULT_READ, -ENXIO);
+	CHECK_RC(libgpumem_fault_complete(c, 1, GPUMEM_FAULT_RETRY),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -ENXIO);
+
+	/* GPUMEM_FAULT_KERNEL alone: nothing for read() or COMPLETE. */
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, GPUMEM_FAULT_KERNEL, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	CHECK(ctx_poll(c, 0) & POLLERR, "poll, GPUMEM_FAULT_KERNEL alone");
+	CHECK_RC(libgpumem_fault_read(c, rec, 1), LIBGPUMEM_FAULT_READ, -ENXIO);
+	CHECK_RC(libgpumem_fault_complete(c, 1, GPUMEM_FAULT_RETRY),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -ENXIO);
+	ctx_close(c);
+
+	c = fault_ctx();
+	CHECK(c, "context: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16,
+					GPUMEM_FAULT_KERNEL | GPUMEM_FAULT_USER,
+					0, NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	ev = ctx_poll(c, 0);
+	CHECK(ev == 0, "poll with nothing queued: revents %#x", ev);
+	/* O_NONBLOCK first, so that a wrong answer cannot hang the suite. */
+	fl = fcntl(libgpumem_fd(c), F_GETFL);
+	CHECK(fl >= 0 && !fcntl(libgpumem_fd(c), F_SETFL, fl | O_NONBLOCK),
+	      "O_NONBLOCK: %s", strerror(errno));
+	CHECK(read(libgpumem_fd(c), rec, sizeof(rec[0]) - 1) == -1 &&
+	      errno == EINVAL, "read of 47 bytes: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_read(c, rec, 2), LIBGPUMEM_FAULT_READ, -EAGAIN);
+	CHECK_RC(libgpumem_fault_complete(c, 12345, GPUMEM_FAULT_RETRY),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -ENOENT);
+	fc.seq = 12345;
+	fc.answer = GPUMEM_FAULT_CRASH + 1;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_COMPLETE, &fc),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -EINVAL);
+	fc.answer = GPUMEM_FAULT_EMULATE;
+	fc.domid = domid + 1;
+	CHECK_RC(libgpumem_ioctl(c, GPUMEM_IOCTL_FAULT_COMPLETE, &fc),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -EPERM);
+	ctx_close(c);
+	return PASS;
+}
+
+/* The frontend's access, made by a thread: it blocks while the vCPU is paused. */
+struct fe_access {
+	pthread_t thread;
+	uint64_t gfn;
+	unsigned char bytes[64];
+	int rc;
+	int done;	/* the access returned (atomic) */
+	bool joined;
+};
+
+static void *fe_access_thread(void *arg)
+{
+	struct fe_access *a = arg;
+
+	a->rc = hvsimfs_access(domid, a->gfn, a->bytes, sizeof(a->bytes), 0);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Start the frontend's read of @gfn in a thread: 0 or an errno. */
+static int fe_access_start(struct fe_access *a, uint64_t gfn)
+{
+	memset(a, 0, sizeof(*a));
+	a->gfn = gfn;
+	return pthread_create(&a->thread, NULL, fe_access_thread, a);
+}
+
+/* Wait at most @s seconds for the access thread; 0 once it is joined. */
+static int fe_access_join(struct fe_access *a, int s)
+{
+	struct timespec ts;
+
+	if (a->joined)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += s;
+	a->joined = !pthread_timedjoin_np(a->thread, NULL, &ts);
+	return a->joined ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * The steps of fault_user_retry, on context @c with its window enabled and
+ * @a's access to an empty window GFN under way.
+ */
+static int fault_user_retry_steps(struct libgpumem_handle *c,
+				  struct fe_access *a, unsigned char *page,
+				  uint32_t nr_vcpus)
+{
+	struct gpumem_fault_record rec[2];
+	uint64_t region;
+	short ev;
+	int n;
+
+	ev = ctx_poll(c, 10000);
+	CHECK(ev > 0 && (ev & POLLIN) && !(ev & POLLERR),
+	      "poll for the fault: revents %#x", ev);
+	n = libgpumem_fault_read(c, rec, 2);
+	CHECK(n == 1, "read: %d (%s)", n,
+	      n < 0 ? libgpumem_strerror(LIBGPUMEM_FAULT_READ, n) : "records");
+	diag("record: seq %" PRIu64 " gfn %#" PRIx64 " access %#x vcpu %u attempt %u reason %d region %#" PRIx64 " lost %u",
+	     (uint64_t)rec[0].seq, (uint64_t)rec[0].gfn, rec[0].access,
+	     rec[0].vcpu, rec[0].attempt, rec[0].reason,
+	     (uint64_t)rec[0].region, rec[0].lost);
+	CHECK(rec[0].gfn == a->gfn, "gfn %#" PRIx64, (uint64_t)rec[0].gfn);
+	CHECK(rec[0].access == GPUMEM_FAULT_ACCESS_R, "access %#x",
+	      rec[0].access);
+	CHECK(rec[0].vcpu < nr_vcpus, "vcpu %u of %u", rec[0].vcpu, nr_vcpus);
+	CHECK(rec[0].attempt == 1, "attempt %u", rec[0].attempt);
+	CHECK(rec[0].reason == -ENOENT, "reason %d", rec[0].reason);
+	CHECK(rec[0].region == GPUMEM_FAULT_NO_REGION, "region %#" PRIx64,
+	      (uint64_t)rec[0].region);
+	CHECK(!rec[0].lost && !rec[0].pad, "lost %u pad %u", rec[0].lost,
+	      rec[0].pad);
+	/* The vCPU stays paused while the fault is pending. */
+	CHECK(ctx_poll(c, 0) == 0, "poll after the read");
+	usleep(100000);
+	CHECK(!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE),
+	      "the access ended before the fault was completed: %s",
+	      strerror(-a->rc));
+	EXPECT_P2M(a->gfn, 1, "hole", false, NULL, NULL);
+
+	CHECK_RC(libgpumem_map_va(c, page, PAGE, a->gfn, 0, &region),
+		 GPUMEM_IOCTL_MAP_VA, 0);
+	EXPECT_P2M(a->gfn, 1, "lent", false, NULL, NULL);
+	CHECK_RC(libgpumem_fault_complete(c, rec[0].seq, GPUMEM_FAULT_RETRY),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, 0);
+	CHECK_RC(libgpumem_fault_complete(c, rec[0].seq, GPUMEM_FAULT_RETRY),
+		 GPUMEM_IOCTL_FAULT_COMPLETE, -ENOENT);
+	CHECK(!fe_access_join(a, 10), "the access did not end after RETRY");
+	CHECK(!a->rc, "the frontend's access: %s", strerror(-a->rc));
+	CHECK(!memcmp(a->bytes, page, sizeof(a->bytes)),
+	      "the frontend read %02x%02x%02x%02x, the page holds %02x%02x%02x%02x",
+	      a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3], page[0],
+	      page[1], page[2], page[3]);
+	CHECK_RC(libgpumem_unmap(c, region), GPUMEM_IOCTL_UNMAP, 0);
+	return PASS;
+}
+
+/*
+ * The user fault loop: the frontend reads an empty GFN of the window, in a
+ * thread that blocks; the record comes to read(), the test MAP_VAs a page
+ * there and completes RETRY, and the frontend's read returns the page.
+ */
+static int test_fault_user_retry(void)
+{
+	/* Static: a thread that never returns must not outlive its struct. */
+	static struct fe_access a;
+	struct libgpumem_handle *c;
+	uint32_t nr_vcpus = 0;
+	unsigned char *page;
+	int rc, i;
+
+	page = map_source(false, NULL, PAGE);
+	CHECK(page != MAP_FAILED, "mmap");
+	for (i = 0; i < (int)PAGE; i++)
+		page[i] = (unsigned char)(i * 13 + 7);
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_enable(c, gfn_window(11), 16,
+					GPUMEM_FAULT_KERNEL | GPUMEM_FAULT_USER,
+					0, &nr_vcpus),
+		 GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	EXPECT_P2M(gfn_window(11) + 5, 1, "hole", false, NULL, NULL);
+	rc = fe_access_start(&a, gfn_window(11) + 5);
+	if (rc) {
+		ctx_close(c);
+		CHECK(!rc, "pthread_create: %s", strerror(rc));
+	}
+
+	rc = fault_user_retry_steps(c, &a, page, nr_vcpus);
+	/*
+	 * Closing answers a fault still pending RETRY, without the window: a
+	 * thread left blocked by a failed step ends (the access faults).
+	 */
+	ctx_close(c);
+	if (fe_access_join(&a, 10)) {
+		diag("the frontend's access still blocked after close");
+		rc = FAIL;
+	}
+	EXPECT_P2M(a.gfn, 1, "hole", false, NULL, NULL);
+	munmap(page, PAGE);
+	return rc;
+}
+
+/*
+ * GPUMEM_FAULT_KERNEL: the frontend's read and write of a lazy region's
+ * GFNs are served by the module; nothing reaches read().
+ */
+static int test_fault_kernel_served(void)
+{
+	const uint64_t gfn = gfn_window(12), n = 4;
+	struct libgpumem_handle *c;
+	unsigned char got[64], put[PAGE];
+	unsigned char *p;
+	uint64_t region, i;
+	int rc;
+
+	p = map_source(true, NULL, n * PAGE);
+	CHECK(p != MAP_FAILED, "mmap");
+	for (i = 0; i < n; i++)
+		memset(p + i * PAGE, 0xc0 + i, PAGE);
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	CHECK_RC(libgpumem_map_va(c, p, n * PAGE, gfn, GPUMEM_MAP_LAZY,
+				  &region), GPUMEM_IOCTL_MAP_VA, 0);
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16,
+					GPUMEM_FAULT_KERNEL | GPUMEM_FAULT_USER,
+					0, NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+
+	/* A read: served in the kernel, so it returns (hvsim waits 10 s). */
+	rc = hvsimfs_access(domid, gfn + 2, got, sizeof(got), 0);
+	CHECK(!rc, "the frontend's read of gfn %#" PRIx64 ": %s", gfn + 2,
+	      strerror(-rc));
+	CHECK(got[0] == 0xc2 && got[63] == 0xc2, "read %02x, want c2", got[0]);
+	EXPECT_P2M(gfn + 2, 1, "lent", false, NULL, NULL);
+	/* A write lands in dom0's page. */
+	memset(put, 0x5e, sizeof(put));
+	rc = hvsimfs_access(domid, gfn + 3, put, sizeof(put), 1);
+	CHECK(!rc, "the frontend's write: %s", strerror(-rc));
+	CHECK(p[3 * PAGE] == 0x5e && p[4 * PAGE - 1] == 0x5e,
+	      "dom0 reads %02x after the frontend's write", p[3 * PAGE]);
+	CHECK(ctx_poll(c, 0) == 0, "a record was queued for a served fault");
+	/* The first fault mapped its 2 MiB block: the whole region. */
+	EXPECT_P2M(gfn, n, "lent", false, NULL, NULL);
+	ctx_close(c);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	munmap(p, n * PAGE);
+	return PASS;
+}
+
+/* GFNs of [gfn, gfn + n) hvsim's p2m shows lent, or -1. */
+static int64_t count_lent(uint64_t gfn, uint64_t n)
+{
+	struct hvsimfs_p2m_entry e;
+	struct hvsimfs_p2m p2m;
+	int64_t lent = 0;
+	uint64_t i;
+
+	if (hvsimfs_p2m(&p2m))
+		return -1;
+	for (i = 0; i < n; i++) {
+		hvsimfs_p2m_lookup(&p2m, domid, gfn + i, &e);
+		lent += !strcmp(e.type, "lent");
+	}
+	hvsimfs_p2m_free(&p2m);
+	return lent;
+}
+
+/*
+ * Map-ahead: a fault maps the aligned 2 MiB block around its GFN (what of
+ * it the region covers); the next fault in sequence, the block after it
+ * of twice the size.  A 6 MiB region is mapped whole by two faults.
+ */
+static int test_fault_map_ahead(void)
+{
+	const uint64_t gfn = gfn_window(16), n = 1536, block = 512;
+	struct libgpumem_handle *c;
+	unsigned char got[8];
+	int64_t lent;
+	uint64_t region;
+	void *p;
+	int rc;
+
+	CHECK(!(gfn % block), "gfn %#" PRIx64 " not 2 MiB aligned", gfn);
+	p = map_source(true, NULL, n * PAGE);
+	CHECK(p != MAP_FAILED, "mmap");
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	CHECK_RC(libgpumem_map_va(c, p, n * PAGE, gfn, GPUMEM_MAP_LAZY,
+				  &region), GPUMEM_IOCTL_MAP_VA, 0);
+	CHECK_RC(libgpumem_fault_enable(c, gfn, n, GPUMEM_FAULT_KERNEL, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+
+	rc = hvsimfs_access(domid, gfn + 5, got, sizeof(got), 0);
+	CHECK(!rc, "the frontend's read of gfn %#" PRIx64 ": %s", gfn + 5,
+	      strerror(-rc));
+	lent = count_lent(gfn, n);
+	diag("fault at +5: %" PRId64 " GFNs mapped", lent);
+	CHECK(lent == (int64_t)block, "%" PRId64 " GFNs mapped, want the 2 MiB block (%" PRIu64 ")",
+	      lent, block);
+	EXPECT_P2M(gfn, block, "lent", false, NULL, NULL);
+
+	rc = hvsimfs_access(domid, gfn + block + 7, got, sizeof(got), 0);
+	CHECK(!rc, "the frontend's read of gfn %#" PRIx64 ": %s",
+	      gfn + block + 7, strerror(-rc));
+	lent = count_lent(gfn, n);
+	diag("fault at +%" PRIu64 ": %" PRId64 " GFNs mapped", block + 7, lent);
+	CHECK(lent == (int64_t)n, "%" PRId64 " GFNs mapped, want %" PRIu64 " (the next block, of 4 MiB)",
+	      lent, n);
+	ctx_close(c);
+	EXPECT_P2M(gfn, n, "hole", false, NULL, NULL);
+	munmap(p, n * PAGE);
+	return PASS;
+}
+
+/* Read @a's record from @c: poll first, so a missing one cannot hang. */
+static int read_one(struct libgpumem_handle *c, const struct fe_access *a,
+		    struct gpumem_fault_record *rec)
+{
+	short ev = ctx_poll(c, 10000);
+	int n;
+
+	CHECK(ev > 0 && (ev & POLLIN), "poll for the fault: revents %#x", ev);
+	n = libgpumem_fault_read(c, rec, 1);
+	CHECK(n == 1, "read: %d", n);
+	CHECK(rec->gfn == a->gfn && rec->reason == 0 &&
+	      rec->region == GPUMEM_FAULT_NO_REGION,
+	      "gfn %#" PRIx64 " reason %d region %#" PRIx64,
+	      (uint64_t)rec->gfn, rec->reason, (uint64_t)rec->region);
+	return PASS;
+}
+
+/*
+ * GPUMEM_FAULT_USER alone: EMULATE ends the access on the path of no
+ * window (in hvsim, a fault: -EFAULT); so does close() of a context with a
+ * fault read and not completed, which answers it RETRY after releasing
+ * the window.
+ */
+static int test_fault_emulate_close(void)
+{
+	static struct fe_access a;
+	const uint64_t gfn = gfn_window(13);
+	struct gpumem_fault_record rec;
+	struct libgpumem_handle *c;
+	int rc;
+
+	c = fault_ctx();
+	CHECK(c, "second context: %s", strerror(errno));
+	CHECK_RC(libgpumem_fault_enable(c, gfn, 16, GPUMEM_FAULT_USER, 0,
+					NULL), GPUMEM_IOCTL_FAULT_ENABLE, 0);
+	rc = fe_access_start(&a, gfn + 1);
+	if (rc) {
+		ctx_close(c);
+		CHECK(!rc, "pthread_create: %s", strerror(rc));
+	}
+	rc = read_one(c, &a, &rec);
+	if (rc == PASS) {
+		rc = libgpumem_fault_complete(c, rec.seq, GPUMEM_FAULT_EMULATE);
+		if (rc)
+			diag("COMPLETE EMULATE: %s",
+			     libgpumem_strerror(GPUMEM_IOCTL_FAULT_COMPLETE, rc));
+		rc = rc ? FAIL : PASS;
+	}
+	if (rc != PASS)
+		ctx_close(c);
+	CHECK(!fe_access_join(&a, 10), "the access did not end");
+	CHECK(rc == PASS, "the EMULATE step failed");
+	if (a.rc != -EFAULT) {
+		ctx_close(c);
+		CHECK(a.rc == -EFAULT,
+		      "the emulated access: %d (%s), want -EFAULT", a.rc,
+		      strerror(-a.rc));
+	}
+
+	rc = fe_access_start(&a, gfn + 2);
+	if (rc) {
+		ctx_close(c);
+		CHECK(!rc, "pthread_create: %s", strerror(rc));
+	}
+	rc = read_one(c, &a, &rec);
+	ctx_close(c);
+	CHECK(!fe_access_join(&a, 8), "the access did not end at close");
+	CHECK(rc == PASS, "no record of the second access");
+	CHECK(a.rc == -EFAULT, "the access after close: %d (%s), want -EFAULT",
+	      a.rc, strerror(-a.rc));
+	return PASS;
+}
+
 /* Closing the context revokes what is left: no lent GFN, all RAM back. */
 static int test_close(void)
 {
@@ -995,6 +1552,12 @@ static const struct {
 	{ "return_busy_vmsplice", test_return_busy },
 	{ "steal_errors", test_steal_errors },
 	{ "bochs_vram_evict", test_bochs_vram },
+	{ "fault_enable_errors", test_fault_enable_errors },
+	{ "fault_read_errors", test_fault_read_errors },
+	{ "fault_user_retry", test_fault_user_retry },
+	{ "fault_kernel_served", test_fault_kernel_served },
+	{ "fault_map_ahead", test_fault_map_ahead },
+	{ "fault_emulate_close", test_fault_emulate_close },
 	{ "close_revokes_all", test_close },
 };
 
@@ -1020,6 +1583,8 @@ int main(void)
 
 	for (i = 0; i < NR_TESTS; i++) {
 		int r = rc ? FAIL : tests[i].fn();
+
+		close_tracked();
 
 		if (r == PASS) {
 			printf("ok %u - %s\n", i + 1, tests[i].name);

@@ -155,7 +155,8 @@ int hvsimfs_stats(struct hvsimfs_stats *st)
 
 		if (!strncmp(line, "op ", 3))
 			continue;
-		if (sscanf(line, "faults %" SCNu64, &st->faults) == 1)
+		if (sscanf(line, "faults %" SCNu64, &st->faults) == 1 ||
+		    !strncmp(line, "fault_servers ", 14))
 			continue;
 		if (sscanf(line, "%7s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
 			   op.name, &op.calls, &op.extents, &op.frames,

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,54 @@ int libgpumem_return(struct libgpumem_handle *h, uint64_t offset)
 	return libgpumem_ioctl(h, GPUMEM_IOCTL_RETURN, &r);
 }
 
+int libgpumem_fault_enable(struct libgpumem_handle *h, uint64_t gfn,
+			   uint64_t nr_pages, uint32_t flags,
+			   uint32_t max_pending, uint32_t *nr_vcpus)
+{
+	struct gpumem_fault_enable f = {
+		.gfn = gfn, .nr_pages = nr_pages, .domid = h->domid,
+		.flags = flags, .max_pending = max_pending,
+	};
+	int rc = libgpumem_ioctl(h, GPUMEM_IOCTL_FAULT_ENABLE, &f);
+
+	if (!rc && nr_vcpus)
+		*nr_vcpus = f.nr_vcpus;
+	return rc;
+}
+
+/*
+ * A blocking read interrupted by a signal is issued again, as
+ * libgpumem_ioctl() issues an interrupted ioctl again: nothing was
+ * dequeued.  EAGAIN (an O_NONBLOCK descriptor) is the caller's.
+ */
+int libgpumem_fault_read(struct libgpumem_handle *h,
+			 struct gpumem_fault_record *recs, unsigned int nr)
+{
+	size_t max = SSIZE_MAX / sizeof(*recs);
+	ssize_t n;
+
+	if (nr > max)
+		nr = max;
+	do {
+		n = read(h->fd, recs, nr * sizeof(*recs));
+	} while (n == -1 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!n || n % sizeof(*recs))
+		return -EPROTO;
+	return n / sizeof(*recs);
+}
+
+int libgpumem_fault_complete(struct libgpumem_handle *h, uint64_t seq,
+			     uint32_t answer)
+{
+	struct gpumem_fault_complete c = {
+		.seq = seq, .domid = h->domid, .answer = answer,
+	};
+
+	return libgpumem_ioctl(h, GPUMEM_IOCTL_FAULT_COMPLETE, &c);
+}
+
 /*
  * Errno meanings, per ioctl, from the tables and lists of
  * Documentation/userspace-api/xen-gpumem.rst.  A code not listed for an
@@ -314,6 +363,49 @@ static const struct libgpumem_errmsg libgpumem_err_revoke[] = {
 	LIBGPUMEM_ERR_END
 };
 
+/* The fault tables are the documentation's rows, word for word. */
+static const struct libgpumem_errmsg libgpumem_err_fault_enable[] = {
+	{ EFAULT, "argument not readable" },
+	{ EINVAL,
+	  "flags 0 or unknown, nr_vcpus not 0; or nr_pages 0; or the hypervisor refused the window (GFNs beyond the frontend's physmap)" },
+	{ EBADFD, "context not bound" },
+	{ EPERM, "domid is not the bound domain" },
+	{ EOPNOTSUPP,
+	  "the hypervisor lacks the fault range (GPUMEM_HV_OP_FAULT not in QUERY's hv_ops), MAP or REVOKE, or the backend runs no fault servers" },
+	{ EOVERFLOW, "the GFN range wraps, or a GFN is 2^40 or more" },
+	{ EBUSY, "FAULT_ENABLE was done on this context already" },
+	{ ENOSPC,
+	  "the frontend has no room for another IOREQ server (Xen allows 8 per domain)" },
+	{ EEXIST,
+	  "the window overlaps a window claimed by another context or another IOREQ server of the frontend" },
+	{ ESRCH, "the frontend no longer exists" },
+	{ ENOMEM, "out of memory, in dom0 or in the hypervisor" },
+	LIBGPUMEM_ERR_END
+};
+
+/* read() of fault records: not an ioctl, so no common rule applies. */
+static const struct libgpumem_errmsg libgpumem_err_fault_read[] = {
+	{ EINVAL, "count is less than one record (48 bytes)" },
+	{ ENXIO,
+	  "FAULT_ENABLE with GPUMEM_FAULT_USER was not done on this context" },
+	{ EAGAIN, "O_NONBLOCK, and no record is queued" },
+	{ EINTR, "a signal arrived while waiting for a record" },
+	{ EFAULT, "buf is not writable" },
+	LIBGPUMEM_ERR_END
+};
+
+static const struct libgpumem_errmsg libgpumem_err_fault_complete[] = {
+	{ EFAULT, "argument not readable" },
+	{ EINVAL, "answer is not GPUMEM_FAULT_RETRY, _EMULATE or _CRASH" },
+	{ EBADFD, "context not bound" },
+	{ EPERM, "domid is not the bound domain" },
+	{ ENXIO,
+	  "FAULT_ENABLE with GPUMEM_FAULT_USER was not done on this context" },
+	{ ENOENT,
+	  "seq names no pending record read from this context: never read, already completed, or unknown" },
+	LIBGPUMEM_ERR_END
+};
+
 /* "Rules common to every ioctl". */
 static const struct libgpumem_errmsg libgpumem_err_common[] = {
 	{ EPERM, "domid is not the bound domain" },
@@ -346,6 +438,11 @@ static const struct {
 	{ GPUMEM_IOCTL_STEAL, "STEAL", libgpumem_err_steal, NULL },
 	{ GPUMEM_IOCTL_RETURN, "RETURN", libgpumem_err_return, NULL },
 	{ GPUMEM_IOCTL_REVOKE, "REVOKE", libgpumem_err_revoke, NULL },
+	{ GPUMEM_IOCTL_FAULT_ENABLE, "FAULT_ENABLE",
+	  libgpumem_err_fault_enable, NULL },
+	{ LIBGPUMEM_FAULT_READ, "FAULT_READ", libgpumem_err_fault_read, NULL },
+	{ GPUMEM_IOCTL_FAULT_COMPLETE, "FAULT_COMPLETE",
+	  libgpumem_err_fault_complete, NULL },
 };
 
 #define LIBGPUMEM_NR_IOCTLS ARRAY_SIZE(libgpumem_ioctls)
@@ -398,7 +495,7 @@ const char *libgpumem_strerror(unsigned long ioctl_cmd, int err)
 			msg = libgpumem_errmsg_find(libgpumem_ioctls[i].shared,
 						    err);
 	}
-	if (!msg)
+	if (!msg && ioctl_cmd != LIBGPUMEM_FAULT_READ)
 		msg = libgpumem_errmsg_find(libgpumem_err_common, err);
 	return msg ? msg : strerror(err);
 }

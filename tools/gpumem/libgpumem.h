@@ -47,8 +47,10 @@ struct libgpumem_handle *libgpumem_open(const char *path);
  * libgpumem_close() - close a context
  * @h: the handle, or NULL (nothing is done).
  *
- * The module revokes and drops every region of the context and returns
- * every steal (see the documentation of close).  @h is freed.
+ * The module releases the fault window, answers every fault not yet
+ * answered with GPUMEM_FAULT_RETRY, revokes and drops every region of the
+ * context and returns every steal (see the documentation of close).  @h is
+ * freed.
  */
 void libgpumem_close(struct libgpumem_handle *h);
 
@@ -198,12 +200,73 @@ int libgpumem_steal(struct libgpumem_handle *h, uint64_t gfn,
 int libgpumem_return(struct libgpumem_handle *h, uint64_t offset);
 
 /**
+ * libgpumem_fault_enable() - GPUMEM_IOCTL_FAULT_ENABLE: serve a GFN window
+ * @h: the handle, bound.
+ * @gfn: first frontend GFN of the window.
+ * @nr_pages: GFNs in the window, not 0.
+ * @flags: GPUMEM_FAULT_KERNEL (the module serves faults on the context's
+ *         regions), GPUMEM_FAULT_USER (libgpumem_fault_read() gets the
+ *         others), or both.
+ * @max_pending: records queued for reading at once; 0 for one per vCPU.
+ * @nr_vcpus: out, may be NULL: the frontend's vCPUs.
+ *
+ * Once per context.  Closing the context releases the window and answers
+ * every fault not yet answered with GPUMEM_FAULT_RETRY.
+ *
+ * Return: 0 or -errno (see GPUMEM_IOCTL_FAULT_ENABLE in the documentation).
+ */
+int libgpumem_fault_enable(struct libgpumem_handle *h, uint64_t gfn,
+			   uint64_t nr_pages, uint32_t flags,
+			   uint32_t max_pending, uint32_t *nr_vcpus);
+
+/**
+ * libgpumem_fault_read() - read() fault records from the context
+ * @h: the handle, with FAULT_ENABLE(GPUMEM_FAULT_USER) done.
+ * @recs: room for @nr records.
+ * @nr: records @recs has room for, at least 1.
+ *
+ * Blocks until a fault is queued, unless libgpumem_fd() was made
+ * O_NONBLOCK (fcntl): then -EAGAIN when none is.  A wait interrupted by a
+ * signal (EINTR) is begun again, as every call of the library retries an
+ * interrupted ioctl; a caller that must see signals while it waits polls
+ * libgpumem_fd() for POLLIN itself, and reads when it is readable.  Every
+ * record read must be answered with libgpumem_fault_complete(): its vCPU
+ * stays paused until then.
+ *
+ * Return: the number of records read (1 .. @nr), or -errno (see read() of
+ * fault records in the documentation; libgpumem_strerror() knows them as
+ * LIBGPUMEM_FAULT_READ); -EPROTO if the module answered a partial record.
+ */
+int libgpumem_fault_read(struct libgpumem_handle *h,
+			 struct gpumem_fault_record *recs, unsigned int nr);
+
+/**
+ * libgpumem_fault_complete() - GPUMEM_IOCTL_FAULT_COMPLETE: answer a fault
+ * @h: the handle.
+ * @seq: the record's seq.
+ * @answer: GPUMEM_FAULT_RETRY (typically after libgpumem_map_va() or
+ *          libgpumem_populate() of the GFN), GPUMEM_FAULT_EMULATE or
+ *          GPUMEM_FAULT_CRASH.
+ *
+ * Return: 0 or -errno (-ENOENT: @seq is not pending on this context).
+ */
+int libgpumem_fault_complete(struct libgpumem_handle *h, uint64_t seq,
+			     uint32_t answer);
+
+/*
+ * libgpumem_strerror()'s name for read() of fault records, which has an
+ * errno table of its own but no ioctl number.  Not an ioctl: every
+ * GPUMEM_IOCTL_* has GPUMEM_IOCTL_MAGIC in bits 8-15, this has 0.
+ */
+#define LIBGPUMEM_FAULT_READ	1ul
+
+/**
  * libgpumem_strerror() - what an errno means for one ioctl
- * @ioctl_cmd: GPUMEM_IOCTL_*.
+ * @ioctl_cmd: GPUMEM_IOCTL_*, or LIBGPUMEM_FAULT_READ for read().
  * @err: the errno, positive or negative (as the calls return it).
  *
  * The tables follow the documentation's: the ioctl's own, then the rules
- * common to every ioctl.
+ * common to every ioctl (not for read()).
  *
  * Return: the documented meaning, or strerror()'s text for a code the
  * documentation does not list for that ioctl; never NULL.
@@ -212,17 +275,17 @@ const char *libgpumem_strerror(unsigned long ioctl_cmd, int err);
 
 /**
  * libgpumem_ioctl_name() - the short name of an ioctl
- * @ioctl_cmd: GPUMEM_IOCTL_*.
+ * @ioctl_cmd: GPUMEM_IOCTL_*, or LIBGPUMEM_FAULT_READ.
  *
- * Return: "BIND", "MAP_VA", ...; "?" for an unknown command.
+ * Return: "BIND", "MAP_VA", ..., "FAULT_READ"; "?" for an unknown command.
  */
 const char *libgpumem_ioctl_name(unsigned long ioctl_cmd);
 
 /**
  * libgpumem_ioctl_by_name() - an ioctl from its name
- * @name: "MAP_VA" or "GPUMEM_IOCTL_MAP_VA", in any case.
+ * @name: "MAP_VA" or "GPUMEM_IOCTL_MAP_VA", in any case; "FAULT_READ".
  *
- * Return: GPUMEM_IOCTL_*, or 0 for an unknown name.
+ * Return: GPUMEM_IOCTL_* (LIBGPUMEM_FAULT_READ), or 0 for an unknown name.
  */
 unsigned long libgpumem_ioctl_by_name(const char *name);
 

@@ -48,6 +48,12 @@
 	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_steal) | \
 	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_return))
 
+/* What FAULT_ENABLE needs: faults are served by mapping. */
+#define GPUMEM_FAULT_OPS \
+	(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map) | \
+	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_revoke) | \
+	 XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_fault_range))
+
 /**
  * gpumem_ctx_create() - a new, unbound context
  * @gdev: the device it belongs to.
@@ -85,6 +91,8 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_create);
  */
 void gpumem_ctx_destroy(struct gpumem_ctx *ctx)
 {
+	/* Paused vCPUs resume before their GFNs' regions go. */
+	gpumem_fault_disable(ctx);
 	gpumem_regions_destroy(ctx);
 	xa_destroy(&ctx->region_ids);
 	mutex_destroy(&ctx->notifier_lock);
@@ -101,7 +109,7 @@ EXPORT_SYMBOL_IF_KUNIT(gpumem_ctx_destroy);
 static void gpumem_ctx_accept_query(struct gpumem_ctx *ctx, domid_t domid,
 				    const struct xen_dm_op_gpumem_query *q)
 {
-	char missing[48] = "";
+	char missing[64] = "";
 	unsigned int op;
 	u32 ops;
 
@@ -199,6 +207,9 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 		q.features |= GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF;
 	if ((ctx->hvq.ops & GPUMEM_STEAL_OPS) == GPUMEM_STEAL_OPS)
 		q.features |= GPUMEM_FEAT_STEAL;
+	if ((ctx->hvq.ops & GPUMEM_FAULT_OPS) == GPUMEM_FAULT_OPS &&
+	    ctx->gdev->hv->ops->fault_open)
+		q.features |= GPUMEM_FEAT_FAULT;
 	mutex_unlock(&ctx->lock);
 
 	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
@@ -401,6 +412,45 @@ static int gpumem_ioctl_return(struct gpumem_ctx *ctx,
 	return rc ? rc : gpumem_steal_return(ctx, a.offset);
 }
 
+static int gpumem_ioctl_fault_enable(struct gpumem_ctx *ctx,
+				     struct gpumem_fault_enable __user *ua)
+{
+	struct gpumem_fault_enable a;
+	u32 nr_vcpus;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	if (a.nr_vcpus || !(a.flags & (GPUMEM_FAULT_KERNEL | GPUMEM_FAULT_USER)))
+		return -EINVAL;
+	rc = gpumem_ctx_check_ops(ctx, a.domid, a.flags,
+				  GPUMEM_FAULT_KERNEL | GPUMEM_FAULT_USER,
+				  GPUMEM_FAULT_OPS);
+	if (!rc)
+		rc = gpumem_check_gfns(a.gfn, a.nr_pages);
+	if (!rc)
+		rc = gpumem_fault_enable(ctx, a.gfn, a.nr_pages, a.flags,
+					 a.max_pending, &nr_vcpus);
+	if (rc)
+		return rc;
+	/* The window stays open: close() is what ends it. */
+	return put_user(nr_vcpus, &ua->nr_vcpus) ? -EFAULT : 0;
+}
+
+static int gpumem_ioctl_fault_complete(struct gpumem_ctx *ctx,
+				       struct gpumem_fault_complete __user *ua)
+{
+	struct gpumem_fault_complete a;
+	int rc;
+
+	if (copy_from_user(&a, ua, sizeof(a)))
+		return -EFAULT;
+	if (a.answer > GPUMEM_FAULT_CRASH)
+		return -EINVAL;
+	rc = gpumem_ctx_check_ops(ctx, a.domid, 0, 0, 0);
+	return rc ? rc : gpumem_fault_complete(ctx, a.seq, a.answer);
+}
+
 /**
  * gpumem_ctx_ioctl() - dispatch one ioctl of a context
  * @ctx: the context.
@@ -431,6 +481,10 @@ long gpumem_ctx_ioctl(struct gpumem_ctx *ctx, unsigned int cmd,
 		return gpumem_ioctl_return(ctx, uarg);
 	case GPUMEM_IOCTL_REVOKE:
 		return gpumem_ioctl_gfn_range(ctx, uarg, gpumem_region_revoke);
+	case GPUMEM_IOCTL_FAULT_ENABLE:
+		return gpumem_ioctl_fault_enable(ctx, uarg);
+	case GPUMEM_IOCTL_FAULT_COMPLETE:
+		return gpumem_ioctl_fault_complete(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

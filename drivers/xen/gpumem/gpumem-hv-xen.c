@@ -4,7 +4,10 @@
  * the existence probe) and HYPERVISOR_memory_op(XENMEM_gpumem_op) (MAP,
  * REVOKE, STEAL, RETURN: not dm_ops, so that a device model confined by
  * privcmd's restricted mode cannot issue them; see the threat model in
- * include/xen/interface/gpumem.h).
+ * include/xen/interface/gpumem.h), both through gpumem_xen_dm_op()
+ * (gpumem-hv-xen-call.c).  The fault server, an IOREQ server served in
+ * the kernel, is gpumem-hv-xen-fault.c; this file holds the backend's
+ * table.
  *
  * Every call passes kernel buffers: buffer 0 is a struct xen_dm_op_gpumem,
  * buffer 1 the extents.  Xen's errno values are Linux's on x86.
@@ -19,11 +22,10 @@
 #include <linux/overflow.h>
 #include <linux/printk.h>
 
-#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
-#include <asm/xen/hypercall.h>
 #include <xen/features.h>
+#include <xen/interface/xen.h>
 #include <xen/interface/hvm/dm_op.h>
 #include <xen/mem-reservation.h>
 #include <xen/page.h>
@@ -34,57 +36,12 @@
 #include "gpumem-priv.h"
 
 /*
- * XEN_DMOP_nr_vcpus from Xen's public/hvm/dm_op.h (Linux carries only
- * struct xen_dm_op_buf of that header): answered by every Xen since 4.13,
- * it tells a missing domain from a hypervisor that lacks the gpumem ops.
+ * XEN_DMOP_nr_vcpus, answered by every Xen since 4.13, tells a missing
+ * domain from a hypervisor that lacks the gpumem ops.
  */
-#define GPUMEM_XEN_DMOP_NR_VCPUS 20
-
-struct gpumem_xen_nr_vcpus {
-	u32 op;
-	u32 pad;
-	u32 vcpus;
-};
-
-/**
- * gpumem_xen_dm_op() - the only place the module enters Xen
- * @domid: target domain.
- * @nr_bufs: number of buffers.
- * @bufs: the buffers, as a dm_op takes them.
- *
- * A batched op (two buffers, buffer 0's op MAP .. RETURN) goes to Xen as
- * XENMEM_gpumem_op with the same two buffers; everything else (QUERY, the
- * existence probe) as HYPERVISOR_dm_op.  Buffer 0 of every call starts with
- * its u32 op.
- *
- * Return: Xen's answer.
- */
-int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
-		     struct xen_dm_op_buf *bufs)
-{
-	u32 op;
-
-	KUNIT_STATIC_STUB_REDIRECT(gpumem_xen_dm_op, domid, nr_bufs, bufs);
-	op = *(const u32 *)bufs[0].h;
-	if (nr_bufs == 2 && op >= XEN_DMOP_gpumem_map &&
-	    op <= XEN_DMOP_gpumem_return) {
-		struct xen_gpumem_op mop = {
-			.domid = domid,
-			.op = (uintptr_t)bufs[0].h,
-			.op_size = bufs[0].size,
-			.ext = (uintptr_t)bufs[1].h,
-			.ext_size = bufs[1].size,
-		};
-
-		return HYPERVISOR_memory_op(XENMEM_gpumem_op, &mop);
-	}
-	return HYPERVISOR_dm_op(domid, nr_bufs, bufs);
-}
-EXPORT_SYMBOL_IF_KUNIT(gpumem_xen_dm_op);
-
 static int gpumem_xen_domain_exists(domid_t domid)
 {
-	struct gpumem_xen_nr_vcpus op = { .op = GPUMEM_XEN_DMOP_NR_VCPUS };
+	struct gpumem_xen_dmop_nr_vcpus op = { .op = GPUMEM_XEN_DMOP_NR_VCPUS };
 	struct xen_dm_op_buf buf;
 
 	set_xen_guest_handle(buf.h, &op);
@@ -182,6 +139,10 @@ static const struct gpumem_hv_ops gpumem_xen_ops = {
 	.slots_free = gpumem_xen_slots_free,
 	.slot_page = gpumem_xen_slot_page,
 	.slots_release = gpumem_xen_slots_release,
+	.fault_open = gpumem_xen_fault_open,
+	.fault_claim = gpumem_xen_fault_claim,
+	.fault_answer = gpumem_xen_fault_answer,
+	.fault_close = gpumem_xen_fault_close,
 };
 
 /*

@@ -29,7 +29,7 @@
 const char *gpumem_hv_op_name(unsigned int op)
 {
 	static const char *const names[] = {
-		"query", "map", "revoke", "steal", "return",
+		"query", "map", "revoke", "steal", "return", "fault_range",
 	};
 
 	if (op < XEN_DMOP_gpumem_first || op > XEN_DMOP_gpumem_last)

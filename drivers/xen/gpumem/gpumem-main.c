@@ -19,6 +19,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/poll.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/stddef.h>
@@ -89,12 +90,26 @@ static int gpumem_mmap(struct file *file, struct vm_area_struct *vma)
 	return gpumem_steal_mmap(file->private_data, vma);
 }
 
+static ssize_t gpumem_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	return gpumem_fault_read(file->private_data, buf, count,
+				 file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t gpumem_poll(struct file *file, poll_table *wait)
+{
+	return gpumem_fault_poll(file->private_data, file, wait);
+}
+
 static const struct file_operations gpumem_fops = {
 	.owner = THIS_MODULE,
 	.open = gpumem_open,
 	.release = gpumem_release,
 	.unlocked_ioctl = gpumem_ioctl,
 	.mmap = gpumem_mmap,
+	.read = gpumem_read,
+	.poll = gpumem_poll,
 	/* Every uAPI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -170,6 +185,18 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_populate, nr_pages) != 8);
 	BUILD_BUG_ON(offsetof(struct gpumem_populate, domid) != 16);
 	BUILD_BUG_ON(offsetof(struct gpumem_populate, flags) != 20);
+
+	BUILD_BUG_ON(sizeof(struct gpumem_fault_enable) != 32);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_enable, domid) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_enable, nr_vcpus) != 28);
+	BUILD_BUG_ON(sizeof(struct gpumem_fault_record) != 48);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_record, reason) != 28);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_record, region) != 32);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_record, lost) != 40);
+	BUILD_BUG_ON(sizeof(struct gpumem_fault_complete) != 16);
+	BUILD_BUG_ON(offsetof(struct gpumem_fault_complete, answer) != 12);
+	BUILD_BUG_ON(sizeof(struct xen_dm_op_gpumem_fault_range) >
+		     sizeof(struct xen_dm_op_gpumem_query));
 
 	BUILD_BUG_ON(sizeof(struct gpumem_unmap) != 16);
 	BUILD_BUG_ON(offsetof(struct gpumem_unmap, region) != 0);
@@ -254,6 +281,9 @@ static int __init gpumem_init(void)
 		       max_extent_frames, XEN_GPUMEM_MAX_EXTENT_FRAMES);
 		return -EINVAL;
 	}
+	rc = gpumem_fault_init();
+	if (rc)
+		return rc;
 	gpumem_debugfs = debugfs_create_dir("xen-gpumem", NULL);
 	if (!strcmp(backend, "xen")) {
 		hv = gpumem_hv_xen_create();
@@ -265,6 +295,7 @@ static int __init gpumem_init(void)
 	}
 	if (IS_ERR(hv)) {
 		debugfs_remove_recursive(gpumem_debugfs);
+		gpumem_fault_exit();
 		return PTR_ERR(hv);
 	}
 
@@ -299,6 +330,7 @@ err:
 	if (hv->ops->destroy)
 		hv->ops->destroy(hv);
 	debugfs_remove_recursive(gpumem_debugfs);
+	gpumem_fault_exit();
 	return rc;
 }
 
@@ -311,6 +343,7 @@ static void __exit gpumem_exit(void)
 	if (hv->ops->destroy)
 		hv->ops->destroy(hv);
 	debugfs_remove_recursive(gpumem_debugfs);
+	gpumem_fault_exit();
 }
 
 module_init(gpumem_init);

@@ -8,6 +8,7 @@
 #ifndef _XEN_GPUMEM_PRIV_H
 #define _XEN_GPUMEM_PRIV_H
 
+#include <linux/interrupt.h>
 #include <linux/interval_tree.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -16,17 +17,51 @@
 #include <linux/xarray.h>
 
 #include <xen/interface/xen.h>
+#include <xen/interface/event_channel.h>
 #include <xen/interface/gpumem.h>
 
 struct address_space;
 struct dentry;
+struct file;
+struct poll_table_struct;
 struct dma_buf_attachment;
+struct gpumem_fault;
+struct gpumem_fault_srv;
 struct gpumem_hv;
 struct gpumem_steal;
 struct page;
 struct pci_dev;
 struct sg_table;
 struct xen_dm_op_buf;
+
+/**
+ * struct gpumem_fault_event - a frontend access to an empty claimed GFN
+ * @gfn: the GFN.
+ * @access: XEN_GPUMEM_FAULT_R, _W or _X.
+ * @vcpu: the frontend vCPU, paused until the fault is answered.
+ * @attempt: 1 for the first fault of this access, n for its nth.
+ */
+struct gpumem_fault_event {
+	u64 gfn;
+	u32 access;
+	u32 vcpu;
+	u32 attempt;
+};
+
+/**
+ * struct gpumem_fault_srv - a fault server, as the module holds it
+ * @hv: the backend that opened it; each backend embeds this in its own.
+ */
+struct gpumem_fault_srv {
+	struct gpumem_hv *hv;
+};
+
+/*
+ * A fault server's handler: called in atomic context (Xen: the event
+ * channel's hard interrupt), at most once per vCPU until that vCPU's fault
+ * is answered with gpumem_hv_ops.fault_answer.
+ */
+typedef void gpumem_fault_fn(void *data, const struct gpumem_fault_event *ev);
 
 /**
  * struct gpumem_hv_ops - the hypervisor seam
@@ -54,6 +89,20 @@ struct xen_dm_op_buf;
  *                 that no longer exists) back to the hypervisor, leaving the
  *                 slots unpopulated (Xen: XENMEM_decrease_reservation).
  *                 Returns 0, or the error with *@done slots released.
+ * @fault_open: a fault server for the frontend @domid of @instance
+ *              (XEN_DMOP_gpumem_fault_range): @fn(@data, event) is called
+ *              for each fault on a GFN it claims.  Returns 0 with *@srv and
+ *              *@nr_vcpus, -EOPNOTSUPP without the op, -ENOSPC when the
+ *              frontend has no room for another server, -ESRCH.  May sleep.
+ *              Optional: without it no fault is ever served.
+ * @fault_claim: claim (@claim) or release GFNs [@first, @last] for @srv:
+ *               the op's errors.  May sleep; never called from invalidate
+ *               or move_notify callbacks.
+ * @fault_answer: complete @vcpu's fault with XEN_GPUMEM_FAULT_RETRY,
+ *                _EMULATE or _CRASH.  Never sleeps.
+ * @fault_close: destroy @srv, releasing its claims; @fn is not running and
+ *               never called again once it returns.  Faults not answered
+ *               by then are answered EMULATE.  May sleep.
  * @destroy: free the backend.
  *
  * Every code path that reaches the hypervisor goes through this table; the
@@ -73,6 +122,15 @@ struct gpumem_hv_ops {
 	struct page *(*slot_page)(struct gpumem_hv *hv, struct page *slot);
 	int (*slots_release)(struct gpumem_hv *hv, unsigned int nr,
 			     struct page **slots, unsigned int *done);
+	int (*fault_open)(struct gpumem_hv *hv, domid_t domid, u64 instance,
+			  gpumem_fault_fn *fn, void *data,
+			  struct gpumem_fault_srv **srv,
+			  unsigned int *nr_vcpus);
+	int (*fault_claim)(struct gpumem_fault_srv *srv, u64 first, u64 last,
+			   bool claim);
+	void (*fault_answer)(struct gpumem_fault_srv *srv, unsigned int vcpu,
+			     u32 answer);
+	void (*fault_close)(struct gpumem_fault_srv *srv);
 	void (*destroy)(struct gpumem_hv *hv);
 };
 
@@ -149,6 +207,8 @@ struct gpumem_dev {
  *                 holding it.
  * @revoke_ext: preallocated extents for revokes from invalidate callbacks,
  *              gdev->limits.max_extents of them.
+ * @fault: the fault loop, from GPUMEM_IOCTL_FAULT_ENABLE on (set once under
+ *         @lock; read with smp_load_acquire()).
  */
 struct gpumem_ctx {
 	struct gpumem_dev *gdev;
@@ -167,6 +227,7 @@ struct gpumem_ctx {
 	struct address_space *mapping;
 	struct mutex notifier_lock;	/* see above */
 	struct xen_dm_op_gpumem_extent *revoke_ext;
+	struct gpumem_fault *fault;
 };
 
 /**
@@ -330,6 +391,11 @@ void gpumem_region_set_mapped_locked(struct gpumem_region *r, u64 first,
 				     u64 nr);
 void gpumem_region_clear_mapped_locked(struct gpumem_region *r, u64 first,
 				       u64 nr);
+int gpumem_fill_buf_alloc(struct gpumem_fill_buf *buf, u64 n);
+void gpumem_fill_buf_free(struct gpumem_fill_buf *buf);
+int gpumem_region_fault_fill(struct gpumem_ctx *ctx, u64 gfn, u64 first,
+			     u64 nr, struct gpumem_fill_buf *buf, u64 *region);
+u64 gpumem_region_at(struct gpumem_ctx *ctx, u64 gfn);
 int gpumem_region_populate(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
 int gpumem_region_revoke(struct gpumem_ctx *ctx, u64 gfn, u64 nr_pages);
 int gpumem_region_unmap(struct gpumem_ctx *ctx, u32 id);
@@ -339,6 +405,43 @@ unsigned int gpumem_map_extents(const struct gpumem_region *r, u64 first,
 				u64 n, const struct gpumem_frame *f,
 				struct xen_dm_op_gpumem_extent *ext);
 #endif
+
+/* gpumem-fault.c */
+/* vCPUs a fault loop serves: the ioreq slots of one page (Xen). */
+#define GPUMEM_FAULT_MAX_VCPUS	128
+
+/**
+ * struct gpumem_fault_stats - what one context's fault loop did
+ * @raised: faults the hypervisor sent.
+ * @served_kernel: faults served by mapping in the kernel.
+ * @retried: of those, faults of an access served before (it faulted again).
+ * @handed_user: faults queued for read().
+ * @completed: faults the device model completed.
+ * @lost: faults answered EMULATE on a full queue.
+ * @emulated: faults answered EMULATE otherwise (no GPUMEM_FAULT_USER, the
+ *            frontend gone).
+ */
+struct gpumem_fault_stats {
+	u64 raised;
+	u64 served_kernel;
+	u64 retried;
+	u64 handed_user;
+	u64 completed;
+	u64 lost;
+	u64 emulated;
+};
+
+int gpumem_fault_init(void);
+void gpumem_fault_exit(void);
+int gpumem_fault_enable(struct gpumem_ctx *ctx, u64 gfn, u64 nr, u32 flags,
+			u32 max_pending, u32 *nr_vcpus);
+void gpumem_fault_disable(struct gpumem_ctx *ctx);
+ssize_t gpumem_fault_read(struct gpumem_ctx *ctx, char __user *buf,
+			  size_t count, bool nonblock);
+__poll_t gpumem_fault_poll(struct gpumem_ctx *ctx, struct file *file,
+			   struct poll_table_struct *wait);
+int gpumem_fault_complete(struct gpumem_ctx *ctx, u64 seq, u32 answer);
+void gpumem_fault_stats(struct gpumem_ctx *ctx, struct gpumem_fault_stats *out);
 
 /* gpumem-dmabuf.c */
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
@@ -439,7 +542,69 @@ static inline struct gpumem_hv *gpumem_hvsim_create(u64 backend_max_pages,
 	return ERR_PTR(-EINVAL);
 }
 #endif
+
+/*
+ * The upstream dm_ops the Xen backend issues, from Xen's public/hvm/dm_op.h,
+ * of which Linux carries only struct xen_dm_op_buf: buffer 0 as Xen reads
+ * it, struct xen_dm_op's op and pad, then the op's own struct.
+ */
+#define GPUMEM_XEN_DMOP_CREATE_IOREQ_SERVER	1
+#define GPUMEM_XEN_DMOP_SET_IOREQ_SERVER_STATE	5
+#define GPUMEM_XEN_DMOP_DESTROY_IOREQ_SERVER	6
+#define GPUMEM_XEN_DMOP_NR_VCPUS		20
+
+struct gpumem_xen_dmop_nr_vcpus {
+	u32 op;
+	u32 pad;
+	u32 vcpus;		/* OUT */
+};
+
+struct gpumem_xen_dmop_create_ioreq_server {
+	u32 op;
+	u32 pad;
+	u8 handle_bufioreq;	/* IN: 0, HVM_IOREQSRV_BUFIOREQ_OFF */
+	u8 pad1[3];
+	u16 id;			/* OUT: ioservid_t */
+};
+
+struct gpumem_xen_dmop_set_ioreq_server_state {
+	u32 op;
+	u32 pad;
+	u16 id;
+	u8 enabled;
+	u8 pad1;
+};
+
+struct gpumem_xen_dmop_destroy_ioreq_server {
+	u32 op;
+	u32 pad;
+	u16 id;
+	u16 pad1;
+};
+
+/* gpumem-hv-xen-call.c */
 int gpumem_xen_dm_op(domid_t domid, unsigned int nr_bufs,
 		     struct xen_dm_op_buf *bufs);
+int gpumem_xen_memory_op(unsigned int cmd, void *arg);
+int gpumem_xen_evtchn_op(unsigned int cmd, void *arg);
+
+/* gpumem-hv-xen-fault.c */
+int gpumem_xen_fault_open(struct gpumem_hv *hv, domid_t domid, u64 instance,
+			  gpumem_fault_fn *fn, void *data,
+			  struct gpumem_fault_srv **srv,
+			  unsigned int *nr_vcpus);
+int gpumem_xen_fault_claim(struct gpumem_fault_srv *srv, u64 first, u64 last,
+			   bool claim);
+void gpumem_xen_fault_answer(struct gpumem_fault_srv *srv, unsigned int vcpu,
+			     u32 answer);
+void gpumem_xen_fault_close(struct gpumem_fault_srv *srv);
+#if IS_ENABLED(CONFIG_KUNIT)
+int gpumem_xen_fault_page_alloc(struct page **page);
+void gpumem_xen_fault_page_free(struct page *page);
+int gpumem_xen_fault_bind_irq(evtchn_port_t port, irq_handler_t handler,
+			      const char *name, void *dev_id);
+void gpumem_xen_fault_unbind_irq(int irq, void *dev_id);
+void gpumem_xen_fault_eoi(int irq, unsigned int flags);
+#endif
 
 #endif /* _XEN_GPUMEM_PRIV_H */

@@ -232,36 +232,138 @@ int gpumem_region_commit(struct gpumem_region *r, u64 first, u64 n,
 	return rc;
 }
 
-/* Map the unmapped pages of [first, first + n) as they are backed now. */
 /* Map the unmapped pages of [first, first + nr) as they are backed now. */
-static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
+static int gpumem_region_fill_buf(struct gpumem_region *r, u64 first, u64 nr,
+				  struct gpumem_fill_buf *buf)
 {
 	const struct gpumem_region_ops *ops = r->ops;
-	u64 chunk = min_t(u64, nr, GPUMEM_FILL_CHUNK), pos;
-	struct gpumem_fill_buf buf = {};
-	int rc = -ENOMEM;
+	u64 pos, n;
+	int rc;
 
 	lockdep_assert_held(&r->ctx->lock);
-	buf.frames = kvmalloc_array(chunk, sizeof(*buf.frames), GFP_KERNEL);
-	buf.scratch = kvmalloc_array(chunk, sizeof(*buf.scratch), GFP_KERNEL);
-	buf.ext = kvmalloc_array(chunk, sizeof(*buf.ext), GFP_KERNEL);
-	if (!buf.frames || !buf.scratch || !buf.ext)
-		goto out;
 	rc = ops->fill_begin ? ops->fill_begin(r) : 0;
 	if (rc)
-		goto out;
-	for (pos = first; !rc && pos < first + nr; pos += chunk) {
-		rc = ops->fill(r, pos, min(chunk, first + nr - pos), &buf);
+		return rc;
+	for (pos = first; !rc && pos < first + nr; pos += n) {
+		n = min_t(u64, first + nr - pos, GPUMEM_FILL_CHUNK);
+		rc = ops->fill(r, pos, n, buf);
 		/* A 4 GiB region is 256 chunks: let others run between. */
 		cond_resched();
 	}
 	if (ops->fill_end)
 		ops->fill_end(r);
-out:
-	kvfree(buf.ext);
-	kvfree(buf.scratch);
-	kvfree(buf.frames);
 	return rc;
+}
+
+/**
+ * gpumem_fill_buf_alloc() - room for chunks of up to @n pages
+ * @buf: the buffer.
+ * @n: pages, at most GPUMEM_FILL_CHUNK are used.
+ *
+ * Return: 0 or -ENOMEM (nothing allocated then).
+ */
+int gpumem_fill_buf_alloc(struct gpumem_fill_buf *buf, u64 n)
+{
+	n = min_t(u64, n, GPUMEM_FILL_CHUNK);
+	buf->frames = kvmalloc_array(n, sizeof(*buf->frames), GFP_KERNEL);
+	buf->scratch = kvmalloc_array(n, sizeof(*buf->scratch), GFP_KERNEL);
+	buf->ext = kvmalloc_array(n, sizeof(*buf->ext), GFP_KERNEL);
+	if (buf->frames && buf->scratch && buf->ext)
+		return 0;
+	gpumem_fill_buf_free(buf);
+	return -ENOMEM;
+}
+
+/**
+ * gpumem_fill_buf_free() - free what gpumem_fill_buf_alloc() allocated
+ * @buf: the buffer.
+ */
+void gpumem_fill_buf_free(struct gpumem_fill_buf *buf)
+{
+	kvfree(buf->ext);
+	kvfree(buf->scratch);
+	kvfree(buf->frames);
+	*buf = (struct gpumem_fill_buf){};
+}
+
+static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
+{
+	struct gpumem_fill_buf buf;
+	int rc;
+
+	rc = gpumem_fill_buf_alloc(&buf, nr);
+	if (rc)
+		return rc;
+	rc = gpumem_region_fill_buf(r, first, nr, &buf);
+	gpumem_fill_buf_free(&buf);
+	return rc;
+}
+
+/**
+ * gpumem_region_fault_fill() - map what backs a faulting GFN, and around it
+ * @ctx: a bound context.
+ * @gfn: the GFN the frontend faulted on.
+ * @first: first GFN of the window to map with it; must contain @gfn.
+ * @nr: GFNs in the window.
+ * @buf: room for chunks of GPUMEM_FILL_CHUNK pages.
+ * @region: out: the id of the region covering @gfn, or
+ *          GPUMEM_FAULT_NO_REGION.
+ *
+ * Maps the unmapped pages of the window within the region that covers
+ * @gfn; if that fails, only @gfn, so that the answer is the page's own.
+ *
+ * Return: 0 (@gfn is mapped); -ENOENT (no region covers it), -ESRCH, or
+ * what gpumem_region_populate() answers for @gfn.
+ */
+int gpumem_region_fault_fill(struct gpumem_ctx *ctx, u64 gfn, u64 first,
+			     u64 nr, struct gpumem_fill_buf *buf, u64 *region)
+{
+	struct interval_tree_node *it;
+	struct gpumem_region *r;
+	u64 lo, hi;
+	int rc;
+
+	*region = GPUMEM_FAULT_NO_REGION;
+	if (READ_ONCE(ctx->frontend_gone))
+		return -ESRCH;
+	mutex_lock(&ctx->lock);
+	it = interval_tree_iter_first(&ctx->regions, gfn, gfn);
+	if (!it) {
+		rc = -ENOENT;
+		goto out;
+	}
+	r = container_of(it, struct gpumem_region, gfns);
+	*region = r->id;
+	lo = max_t(u64, first, it->start);
+	hi = min_t(u64, first + nr - 1, it->last);
+	rc = gpumem_region_fill_buf(r, lo - it->start, hi - lo + 1, buf);
+	if (rc && rc != -ESRCH && hi > lo)
+		rc = gpumem_region_fill_buf(r, gfn - it->start, 1, buf);
+out:
+	trace_gpumem_populate(ctx->domid, gfn, 1, rc);
+	mutex_unlock(&ctx->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpumem_region_fault_fill);
+
+/**
+ * gpumem_region_at() - the region covering a GFN
+ * @ctx: the context.
+ * @gfn: the GFN.
+ *
+ * Return: its id, or GPUMEM_FAULT_NO_REGION.
+ */
+u64 gpumem_region_at(struct gpumem_ctx *ctx, u64 gfn)
+{
+	struct interval_tree_node *it;
+	u64 id = GPUMEM_FAULT_NO_REGION;
+
+	mutex_lock(&ctx->lock);
+	it = interval_tree_iter_first(&ctx->regions, gfn, gfn);
+	if (it)
+		id = container_of(it, struct gpumem_region, gfns)->id;
+	mutex_unlock(&ctx->lock);
+	return id;
 }
 
 /**

@@ -72,6 +72,32 @@ TRACE_EVENT(gpumem_populate,
 );
 
 /*
+ * A frontend fault served in the kernel: rc 0 when the GFN is mapped now,
+ * else why the module could not map it (the fault then goes to the device
+ * model, or is answered EMULATE).
+ */
+TRACE_EVENT(gpumem_fault,
+	    TP_PROTO(u16 domid, u64 gfn, u32 access, u32 vcpu, u32 attempt,
+		     int rc),
+	    TP_ARGS(domid, gfn, access, vcpu, attempt, rc),
+	    TP_STRUCT__entry(__field(u16, domid)
+			     __field(u64, gfn)
+			     __field(u32, access)
+			     __field(u32, vcpu)
+			     __field(u32, attempt)
+			     __field(int, rc)),
+	    TP_fast_assign(__entry->domid = domid;
+			   __entry->gfn = gfn;
+			   __entry->access = access;
+			   __entry->vcpu = vcpu;
+			   __entry->attempt = attempt;
+			   __entry->rc = rc;),
+	    TP_printk("d%u gfn %#llx access %#x vcpu %u attempt %u rc %d",
+		      __entry->domid, __entry->gfn, __entry->access,
+		      __entry->vcpu, __entry->attempt, __entry->rc)
+);
+
+/*
  * One extent of a MAP, REVOKE, STEAL or RETURN call as the hypervisor
  * answered it: every extent it applied (rc 0), and the one at which a
  * failed call stopped (rc the call's error).  status is the extent's field

@@ -39,12 +39,16 @@ static int hvsim_stats_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "op      calls extents frames failures\n");
 	spin_lock(&sim->lock);
-	for (i = 0; i < HVSIM_NR_OPS; i++)
+	/* Query and the batched ops; fault servers have a line of their own. */
+	for (i = 0; i <= XEN_DMOP_gpumem_batch_last - XEN_DMOP_gpumem_first; i++)
 		seq_printf(m, "%-7s %llu %llu %llu %llu\n",
 			   gpumem_hv_op_name(XEN_DMOP_gpumem_first + i),
 			   sim->stats[i].calls, sim->stats[i].extents,
 			   sim->stats[i].frames, sim->stats[i].failures);
 	seq_printf(m, "faults %llu\n", sim->faults);
+	seq_printf(m, "fault_servers raised %llu retried %llu emulated %llu crashed %llu bounded %llu timeouts %llu\n",
+		   sim->fault.raised, sim->fault.retried, sim->fault.emulated,
+		   sim->fault.crashed, sim->fault.bounded, sim->fault.timeouts);
 	spin_unlock(&sim->lock);
 	return 0;
 }

@@ -369,65 +369,6 @@ int hvsim_frame_use(struct hvsim *sim, domid_t domid, u64 gfn,
 EXPORT_SYMBOL_IF_KUNIT(hvsim_frame_use);
 
 /**
- * hvsim_frontend_access() - read or write memory as the frontend would
- * @sim: the simulator.
- * @domid: the frontend.
- * @gfn: the GFN it touches.
- * @offset: byte offset in the page.
- * @buf: data to write, or room for data read.
- * @len: bytes; @offset + @len must stay within the page.
- * @write: write instead of read.
- *
- * Return: 0; -EFAULT for an unpopulated GFN (the access faults to the
- * backend and is counted); -EACCES for a write to a read-only entry; -EIO for
- * frames the simulator does not back with RAM (MMIO, grants, foreign);
- * -ESRCH or -EINVAL.
- */
-int hvsim_frontend_access(struct hvsim *sim, domid_t domid, u64 gfn,
-			  unsigned int offset, void *buf, size_t len,
-			  bool write)
-{
-	struct hvsim_domain *d;
-	struct hvsim_entry *pe;
-	void *va;
-	int rc;
-
-	if (offset >= PAGE_SIZE || len > PAGE_SIZE - offset)
-		return -EINVAL;
-	spin_lock(&sim->lock);
-	rc = hvsim_target(sim, domid, &d);
-	if (rc)
-		goto out;
-	rc = -EINVAL;
-	if (gfn >= d->nr_gfns)
-		goto out;
-	pe = &d->p2m[gfn];
-	rc = -EFAULT;
-	if (pe->type == HVSIM_P2M_HOLE) {
-		sim->faults++;
-		goto out;
-	}
-	rc = -EIO;
-	if ((pe->type != HVSIM_P2M_RAM && pe->type != HVSIM_P2M_LENT) ||
-	    (pe->flags & XEN_GPUMEM_EXT_MMIO) || !pfn_valid(pe->frame))
-		goto out;
-	rc = -EACCES;
-	if (write && (pe->flags & XEN_GPUMEM_EXT_RO))
-		goto out;
-	va = kmap_local_page(pfn_to_page(pe->frame));
-	if (write)
-		memcpy(va + offset, buf, len);
-	else
-		memcpy(buf, va + offset, len);
-	kunmap_local(va);
-	rc = 0;
-out:
-	spin_unlock(&sim->lock);
-	return rc;
-}
-EXPORT_SYMBOL_IF_KUNIT(hvsim_frontend_access);
-
-/**
  * hvsim_lookup() - read one p2m entry
  * @sim: the simulator.
  * @domid: a frontend, or HVSIM_BACKEND_DOMID for a landing GFN.

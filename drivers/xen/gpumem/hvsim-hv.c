@@ -57,7 +57,7 @@ static int hvsim_hv_batch(struct gpumem_hv *hv, domid_t domid, u64 instance,
 	int rc = 0;
 
 	*done = 0;
-	if (op <= XEN_DMOP_gpumem_query || op > XEN_DMOP_gpumem_last)
+	if (op <= XEN_DMOP_gpumem_query || op > XEN_DMOP_gpumem_batch_last)
 		return -EOPNOTSUPP;
 	if (hvsim_should_fail(sim))
 		return -ENOMEM;
@@ -239,6 +239,10 @@ const struct gpumem_hv_ops hvsim_hv_ops = {
 	.slots_free = hvsim_hv_slots_free,
 	.slot_page = hvsim_hv_slot_page,
 	.slots_release = hvsim_hv_slots_release,
+	.fault_open = hvsim_hv_fault_open,
+	.fault_claim = hvsim_hv_fault_claim,
+	.fault_answer = hvsim_hv_fault_answer,
+	.fault_close = hvsim_hv_fault_close,
 	.destroy = hvsim_hv_destroy,
 };
 
@@ -268,6 +272,8 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	sim->ops = HVSIM_ALL_OPS;
 	sim->max_extent_frames = XEN_GPUMEM_MAX_EXTENT_FRAMES;
 	spin_lock_init(&sim->lock);
+	spin_lock_init(&sim->fault_lock);
+	init_waitqueue_head(&sim->fault_wq);
 	sim->mem_domid = 1;
 #ifdef CONFIG_FAULT_INJECTION
 	sim->fail = (struct fault_attr)FAULT_ATTR_INITIALIZER;

@@ -5,6 +5,8 @@
  *  - hvsim-hv.c: the gpumem_hv seam (hypercalls, landing slots) and
  *    gpumem_hvsim_create(), the backend=hvsim constructor;
  *  - hvsim-domain.c: domains' lives and the state accessors tests read;
+ *  - hvsim-fault.c: the frontend's accesses, and the fault servers they
+ *    reach on an empty GFN (XEN_DMOP_gpumem_fault_range);
  *  - hvsim-debugfs.c: the same state and controls under debugfs.
  *
  * It models what the gpumem ops touch in Xen: domains with a p2m, the
@@ -30,6 +32,7 @@
 
 #include <linux/fault-inject.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "gpumem-priv.h"
@@ -38,6 +41,10 @@
 #define HVSIM_NR_OPS		(XEN_DMOP_gpumem_last - XEN_DMOP_gpumem_first + 1)
 #define HVSIM_ALL_OPS		(XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_last + 1) - 1)
 #define HVSIM_MAX_IOMEM		8
+/* Fault servers at once (Xen: MAX_NR_IOREQ_SERVERS per domain). */
+#define HVSIM_MAX_SERVERS	8
+/* Claimed ranges per fault server. */
+#define HVSIM_MAX_CLAIMS	8
 /* Largest simulated frontend physmap: 16 GiB of GFNs. */
 #define HVSIM_MAX_GFNS		BIT_ULL(22)
 
@@ -64,6 +71,8 @@ struct hvsim_range {
 	u64 nr;
 };
 
+struct hvsim_fault_srv;
+
 struct hvsim {
 	struct gpumem_hv hv;
 	spinlock_t lock;	/* the hypervisor lock: all state below */
@@ -81,6 +90,10 @@ struct hvsim {
 	unsigned int nr_iomem;
 	struct hvsim_op_stats stats[HVSIM_NR_OPS];
 	u64 faults;
+	struct hvsim_fault_srv *fault_srvs[HVSIM_MAX_SERVERS];
+	struct hvsim_fault_stats fault;
+	spinlock_t fault_lock;		/* leaf, irqsave: the servers' slots */
+	wait_queue_head_t fault_wq;	/* paused vCPUs, closing servers */
 	struct dentry *debugfs;
 	u16 mem_domid;			/* the frontend debugfs "mem" shows */
 #ifdef CONFIG_FAULT_INJECTION
@@ -101,5 +114,13 @@ void hvsim_unlend(struct hvsim *sim, struct hvsim_domain *d, u64 gfn, u64 nr);
 int hvsim_apply(struct hvsim *sim, struct hvsim_domain *d, unsigned int op,
 		const struct xen_dm_op_gpumem_extent *e);
 extern const struct gpumem_hv_ops hvsim_hv_ops;
+int hvsim_hv_fault_open(struct gpumem_hv *hv, domid_t domid, u64 instance,
+			gpumem_fault_fn *fn, void *data,
+			struct gpumem_fault_srv **srv, unsigned int *nr_vcpus);
+int hvsim_hv_fault_claim(struct gpumem_fault_srv *srv, u64 first, u64 last,
+			 bool claim);
+void hvsim_hv_fault_answer(struct gpumem_fault_srv *srv, unsigned int vcpu,
+			   u32 answer);
+void hvsim_hv_fault_close(struct gpumem_fault_srv *srv);
 
 #endif /* _XEN_GPUMEM_HVSIM_PRIV_H */

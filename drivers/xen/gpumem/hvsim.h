@@ -21,6 +21,8 @@ struct hvsim;
 #define HVSIM_BACKEND_DOMID	0
 /* Domains the simulator holds at once, the backend included. */
 #define HVSIM_MAX_DOMAINS	8
+/* vCPUs of every simulated frontend. */
+#define HVSIM_NR_VCPUS		4
 /* Extents per call it accepts. */
 #define HVSIM_MAX_EXTENTS	512
 
@@ -119,6 +121,24 @@ struct hvsim_op_stats {
 	u64 ns;
 };
 
+/**
+ * struct hvsim_fault_stats - what the fault servers saw
+ * @raised: faults sent to a server.
+ * @retried: faults of an access a server had answered RETRY before.
+ * @emulated: accesses a server answered EMULATE.
+ * @crashed: accesses a server answered CRASH.
+ * @bounded: accesses answered EMULATE after XEN_GPUMEM_FAULT_MAX_TRIES.
+ * @timeouts: faults no answer came for.
+ */
+struct hvsim_fault_stats {
+	u64 raised;
+	u64 retried;
+	u64 emulated;
+	u64 crashed;
+	u64 bounded;
+	u64 timeouts;
+};
+
 struct hvsim *hvsim_create(u64 backend_max_pages);
 void hvsim_destroy(struct hvsim *sim);
 struct gpumem_hv *hvsim_hv(struct hvsim *sim);
@@ -142,6 +162,12 @@ int hvsim_frame_use(struct hvsim *sim, domid_t domid, u64 gfn,
 int hvsim_frontend_access(struct hvsim *sim, domid_t domid, u64 gfn,
 			  unsigned int offset, void *buf, size_t len,
 			  bool write);
+int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
+			       unsigned int vcpu, u64 gfn,
+			       unsigned int offset, void *buf, size_t len,
+			       bool write);
+bool hvsim_fault_claimed(struct hvsim *sim, domid_t domid, u64 gfn);
+void hvsim_fault_stats(struct hvsim *sim, struct hvsim_fault_stats *out);
 
 /* State, for tests and debugfs. */
 int hvsim_lookup(struct hvsim *sim, domid_t domid, u64 gfn,

@@ -37,6 +37,7 @@
 #define GPUMEM_HV_OP_REVOKE	(1u << 2)
 #define GPUMEM_HV_OP_STEAL	(1u << 3)
 #define GPUMEM_HV_OP_RETURN	(1u << 4)
+#define GPUMEM_HV_OP_FAULT	(1u << 5)
 
 /*
  * gpumem_query.features: ioctls this module implements and the hypervisor
@@ -45,6 +46,7 @@
 #define GPUMEM_FEAT_MAP_VA	(1ull << 0)	/* MAP_VA, POPULATE, REVOKE, UNMAP */
 #define GPUMEM_FEAT_MAP_DMABUF	(1ull << 1)	/* MAP_DMABUF */
 #define GPUMEM_FEAT_STEAL	(1ull << 2)	/* STEAL, RETURN */
+#define GPUMEM_FEAT_FAULT	(1ull << 3)	/* FAULT_ENABLE, read, FAULT_COMPLETE */
 
 /**
  * struct gpumem_bind - bind the context to its frontend domain
@@ -250,6 +252,94 @@ struct gpumem_return {
 	__u32 flags;
 };
 
+/* gpumem_fault_enable.flags */
+#define GPUMEM_FAULT_KERNEL	(1u << 0)	/* serve faults on regions here */
+#define GPUMEM_FAULT_USER	(1u << 1)	/* hand the others to read() */
+
+/**
+ * struct gpumem_fault_enable - serve the frontend's faults on a GFN window
+ * @gfn: IN: first frontend GFN of the window.
+ * @nr_pages: IN: GFNs in the window, not 0.
+ * @domid: IN: the bound domain.
+ * @flags: IN: GPUMEM_FAULT_KERNEL, GPUMEM_FAULT_USER, or both.
+ * @max_pending: IN: faults queued for read() at once, 0 for one per vCPU.
+ * @nr_vcpus: OUT: the frontend's vCPUs (at most one fault each is in
+ *            flight).  Must be 0 on entry.
+ *
+ * From now on a frontend access to a GFN of the window that maps nothing
+ * (never populated, or revoked) pauses the vCPU and comes to this context.
+ * With GPUMEM_FAULT_KERNEL the module maps what backs the GFN now if a
+ * region covers it (and up to 2 MiB around it), without a round trip to
+ * userspace, and the vCPU re-executes the access.  Faults it cannot serve,
+ * or all of them without GPUMEM_FAULT_KERNEL, are queued as struct
+ * gpumem_fault_record for read() when GPUMEM_FAULT_USER is set, and
+ * answered GPUMEM_FAULT_EMULATE otherwise.  Once per context.
+ */
+struct gpumem_fault_enable {
+	__u64 gfn;
+	__u64 nr_pages;
+	__u32 domid;
+	__u32 flags;
+	__u32 max_pending;
+	__u32 nr_vcpus;
+};
+
+/* gpumem_fault_record.access */
+#define GPUMEM_FAULT_ACCESS_R	(1u << 0)	/* read */
+#define GPUMEM_FAULT_ACCESS_W	(1u << 1)	/* write */
+#define GPUMEM_FAULT_ACCESS_X	(1u << 2)	/* instruction fetch */
+
+/* gpumem_fault_record.region of a GFN in no region */
+#define GPUMEM_FAULT_NO_REGION	(~0ull)
+
+/**
+ * struct gpumem_fault_record - a fault handed to the device model
+ * @seq: the fault's name for GPUMEM_IOCTL_FAULT_COMPLETE.
+ * @gfn: the frontend GFN accessed.
+ * @access: GPUMEM_FAULT_ACCESS_*.
+ * @vcpu: the frontend vCPU, paused until the fault is completed.
+ * @attempt: 1 for the first fault of this access, n for its nth.
+ * @reason: why the module did not serve it: 0 (GPUMEM_FAULT_KERNEL is not
+ *          set), -ENOENT (no region covers @gfn), -EAGAIN (the access keeps
+ *          faulting), or the error the region's POPULATE would answer.
+ * @region: the region covering @gfn, or GPUMEM_FAULT_NO_REGION.
+ * @lost: faults answered GPUMEM_FAULT_EMULATE because the queue was full,
+ *        since the previous record read.
+ * @pad: 0.
+ */
+struct gpumem_fault_record {
+	__u64 seq;
+	__u64 gfn;
+	__u32 access;
+	__u32 vcpu;
+	__u32 attempt;
+	__s32 reason;
+	__u64 region;
+	__u32 lost;
+	__u32 pad;
+};
+
+/* gpumem_fault_complete.answer: what the paused vCPU does */
+#define GPUMEM_FAULT_RETRY	0	/* re-execute the access */
+#define GPUMEM_FAULT_EMULATE	1	/* as if no window: all-ones or MMIO */
+#define GPUMEM_FAULT_CRASH	2	/* crash the frontend */
+
+/**
+ * struct gpumem_fault_complete - answer a fault read from the context
+ * @seq: IN: gpumem_fault_record.seq.
+ * @domid: IN: the bound domain.
+ * @answer: IN: GPUMEM_FAULT_RETRY, GPUMEM_FAULT_EMULATE or
+ *          GPUMEM_FAULT_CRASH.
+ *
+ * Typically after GPUMEM_IOCTL_MAP_VA or GPUMEM_IOCTL_POPULATE of the GFN,
+ * with GPUMEM_FAULT_RETRY.
+ */
+struct gpumem_fault_complete {
+	__u64 seq;
+	__u32 domid;
+	__u32 answer;
+};
+
 #define GPUMEM_IOCTL_BIND	_IOW(GPUMEM_IOCTL_MAGIC, 0x00, struct gpumem_bind)
 #define GPUMEM_IOCTL_QUERY	_IOWR(GPUMEM_IOCTL_MAGIC, 0x01, struct gpumem_query)
 #define GPUMEM_IOCTL_MAP_VA	_IOWR(GPUMEM_IOCTL_MAGIC, 0x02, struct gpumem_map_va)
@@ -259,5 +349,7 @@ struct gpumem_return {
 #define GPUMEM_IOCTL_STEAL	_IOWR(GPUMEM_IOCTL_MAGIC, 0x06, struct gpumem_steal)
 #define GPUMEM_IOCTL_RETURN	_IOW(GPUMEM_IOCTL_MAGIC, 0x07, struct gpumem_return)
 #define GPUMEM_IOCTL_REVOKE	_IOW(GPUMEM_IOCTL_MAGIC, 0x08, struct gpumem_revoke)
+#define GPUMEM_IOCTL_FAULT_ENABLE _IOWR(GPUMEM_IOCTL_MAGIC, 0x09, struct gpumem_fault_enable)
+#define GPUMEM_IOCTL_FAULT_COMPLETE _IOW(GPUMEM_IOCTL_MAGIC, 0x0A, struct gpumem_fault_complete)
 
 #endif /* _UAPI_XEN_GPUMEM_H */

@@ -10,6 +10,13 @@
  *   target (frontend) domain, subject to XSM_DM_PRIV like every dm_op.  It
  *   only reports what the hypervisor implements.
  *
+ * - XEN_DMOP_gpumem_fault_range, also a dm_op, routes the frontend's
+ *   accesses to empty GFNs of a range to one of its IOREQ servers as
+ *   IOREQ_TYPE_GPUMEM_FAULT requests, answered without emulation: like
+ *   XEN_DMOP_map_io_range_to_ioreq_server it changes only where the
+ *   frontend's own faults go, so a device model confined to its frontend
+ *   may issue it.
+ *
  * - MAP, REVOKE, STEAL and RETURN (the batched ops) are issued with
  *   HYPERVISOR_memory_op(XENMEM_gpumem_op, struct xen_gpumem_op *), each
  *   checked by an XSM hook of its own (xsm_gpumem_map, _revoke, _steal,
@@ -68,9 +75,12 @@
 #define XEN_DMOP_gpumem_revoke  66
 #define XEN_DMOP_gpumem_steal   67
 #define XEN_DMOP_gpumem_return  68
+#define XEN_DMOP_gpumem_fault_range 69
 
 #define XEN_DMOP_gpumem_first   XEN_DMOP_gpumem_query
-#define XEN_DMOP_gpumem_last    XEN_DMOP_gpumem_return
+#define XEN_DMOP_gpumem_last    XEN_DMOP_gpumem_fault_range
+/* The batched ops are XEN_DMOP_gpumem_map .. XEN_DMOP_gpumem_batch_last. */
+#define XEN_DMOP_gpumem_batch_last XEN_DMOP_gpumem_return
 
 /* Bit for op in xen_dm_op_gpumem_query.ops. */
 #define XEN_GPUMEM_OP_BIT(op)   (1u << ((op) - XEN_DMOP_gpumem_first))
@@ -201,6 +211,64 @@ struct xen_dm_op_gpumem_query {
 	uint64_t instance;
 };
 
+/* xen_dm_op_gpumem_fault_range.flags */
+#define XEN_GPUMEM_FAULT_CLAIM  (1u << 0) /* claim; without it: release */
+
+/**
+ * struct xen_dm_op_gpumem_fault_range - claim or release a fault range
+ * @id: IN: the IOREQ server (ioservid_t) the faults go to.
+ * @flags: IN: XEN_GPUMEM_FAULT_CLAIM, or 0 to release.
+ * @pad: must be 0.
+ * @first_gfn: IN: first frontend GFN of the range.
+ * @last_gfn: IN: last frontend GFN of the range (inclusive).
+ * @instance: IN: the target's instance, as QUERY reported it (-ESRCH if
+ *            the domid names another domain now).
+ *
+ * Claim: -EEXIST if any GFN of the range is claimed already, by this or
+ * another server of the domain.  Release: the range must be exactly one
+ * range this server claimed (-ENOENT otherwise).  -ENOENT also for an
+ * unknown server, -EPERM when the caller is not the server's emulator,
+ * -EINVAL for pad, unknown flags, first_gfn > last_gfn or a GFN beyond the
+ * frontend's physmap limit.
+ */
+struct xen_dm_op_gpumem_fault_range {
+	uint16_t id;
+	uint16_t flags;
+	uint32_t pad;
+	uint64_t first_gfn;
+	uint64_t last_gfn;
+	uint64_t instance;
+};
+
+/*
+ * IOREQ_TYPE_GPUMEM_FAULT: what a server that claimed a fault range gets
+ * for a frontend access to an empty GFN of it.  The value lies far above
+ * upstream's IOREQ_TYPE_* (0 .. 8) so that upstream growth cannot collide.
+ *
+ *   ioreq_t.addr         IN  the faulting guest-physical address
+ *   ioreq_t.size         IN  8
+ *   ioreq_t.count        IN  the attempt: 1 for the first fault of this
+ *                            access, n for its nth (at most
+ *                            XEN_GPUMEM_FAULT_MAX_TRIES)
+ *   ioreq_t.dir          IN  IOREQ_READ
+ *   ioreq_t.data_is_ptr  IN  0
+ *   ioreq_t.data         IN  XEN_GPUMEM_FAULT_R | _W | _X: the access
+ *                        OUT the answer, XEN_GPUMEM_FAULT_RETRY ...
+ *   the vCPU             the slot of the ioreq page it arrives in
+ */
+#define IOREQ_TYPE_GPUMEM_FAULT 0x40
+
+#define XEN_GPUMEM_FAULT_R      (1u << 0) /* read */
+#define XEN_GPUMEM_FAULT_W      (1u << 1) /* write */
+#define XEN_GPUMEM_FAULT_X      (1u << 2) /* instruction fetch */
+
+#define XEN_GPUMEM_FAULT_RETRY   0 /* re-execute the access */
+#define XEN_GPUMEM_FAULT_EMULATE 1 /* this once, the path of no claim */
+#define XEN_GPUMEM_FAULT_CRASH   2 /* crash the frontend */
+
+/* Faults of one access before Xen answers EMULATE itself. */
+#define XEN_GPUMEM_FAULT_MAX_TRIES 8
+
 /**
  * struct xen_dm_op_gpumem - buffer 0 of every gpumem dm_op
  * @op: XEN_DMOP_gpumem_*.
@@ -208,6 +276,7 @@ struct xen_dm_op_gpumem_query {
  * @u: the op's arguments.
  * @u.query: XEN_DMOP_gpumem_query.
  * @u.batch: the four batched ops.
+ * @u.fault_range: XEN_DMOP_gpumem_fault_range.
  *
  * The layout of @op, @pad and @u is that of struct xen_dm_op, so Xen's
  * generic dm_op dispatch reads it unchanged.
@@ -218,6 +287,7 @@ struct xen_dm_op_gpumem {
 	union {
 		struct xen_dm_op_gpumem_query query;
 		struct xen_dm_op_gpumem_batch batch;
+		struct xen_dm_op_gpumem_fault_range fault_range;
 	} u;
 };
 
