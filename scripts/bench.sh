@@ -7,6 +7,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" bench
 
+hold linux-tree	# the Linux tree overlay.sh writes
 build=$cache/bench-build
 src=$("$top/scripts/linux-tree.sh")
 "$top/scripts/overlay.sh" "$src"

@@ -18,6 +18,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" distro-test
 
+hold distro
 work=$cache/distro
 hvsim_ram=${HVSIM_RAM:-4096}
 boot_timeout=${BOOT_TIMEOUT:-600}

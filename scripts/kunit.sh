@@ -11,6 +11,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" kunit
 
+hold linux-tree	# the Linux tree overlay.sh writes, and kunit-build
 build=$cache/kunit-build
 min_tests=${XEN_GPUMEM_MIN_TESTS:-40}
 suites=(xen_gpumem_uapi xen_gpumem_hvsim xen_gpumem_xen xen_gpumem_xen_fault xen_gpumem_region

@@ -5,7 +5,10 @@
 # Gives: strict mode; top (the project's root); cache (XEN_GPUMEM_CACHE,
 # default /var/cache/xen-gpumem); fail MSG (print "NAME: FAIL: MSG" on
 # stderr, exit 1); now (wall-clock seconds); took T (seconds since T, one
-# decimal).  A script may define its own fail after sourcing.
+# decimal); hold NAME (an exclusive lock on the shared cache NAME, held
+# until the script exits: two trees' runs of a stage take turns instead of
+# overlaying one Linux tree or one build directory at the same time).  A
+# script may define its own fail after sourcing.
 set -euo pipefail
 
 gpumem_script=${1:?usage: . lib.sh NAME}
@@ -14,3 +17,11 @@ cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 fail() { echo "$gpumem_script: FAIL: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+hold() {
+	mkdir -p "$cache"
+	exec {gpumem_lock_fd}> "$cache/$1.lock"
+	if ! flock -n "$gpumem_lock_fd"; then
+		echo "$gpumem_script: waiting for $cache/$1.lock (another run uses it)" >&2
+		flock "$gpumem_lock_fd"
+	fi
+}

@@ -28,6 +28,7 @@
 
 version=${XEN_SRC_VERSION:-4.17.5+72-g01140da4e8-1}
 jobs=${JOBS:-2}
+hold xen-build
 src=$cache/xen-src
 out=$cache/xen-build
 list=/etc/apt/sources.list.d/xen-gpumem-src.list

@@ -29,6 +29,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" xen-e2e
 
+hold xen-e2e
 work=$cache/xen-e2e
 boot_timeout=${BOOT_TIMEOUT:-180}
 tries=${XEN_E2E_TRIES:-4}

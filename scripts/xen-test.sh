@@ -28,6 +28,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" xen-test
 
+hold xen
 work=$cache/xen
 boot_timeout=${BOOT_TIMEOUT:-300}
 t_all=$(date +%s.%N)
