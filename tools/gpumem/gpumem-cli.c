@@ -240,6 +240,8 @@ static int cmd_strerror(const char *ioc, const char *err)
  *   spoke BYTE          fill stolen page i with BYTE + i
  *   return              RETURN the steal, then munmap it
  *   query               hv_ops and features
+ *   fault GFN PAGES FLAGS  FAULT_ENABLE over [GFN, GFN + PAGES) with FLAGS
+ *                       (GPUMEM_FAULT_KERNEL 1, _USER 2)
  *   close               close the context (returns what is still stolen)
  */
 struct dm_state {
@@ -377,6 +379,17 @@ static int dm_line(struct dm_state *s, char *line)
 		if (!rc)
 			printf("ok query hv_ops %#x features %#llx\n", q.hv_ops,
 			       (unsigned long long)q.features);
+	} else if (!strcmp(op, "fault") && n == 4) {
+		struct gpumem_fault_enable fe = {
+			.gfn = a, .nr_pages = b, .flags = c,
+		};
+
+		cmd = GPUMEM_IOCTL_FAULT_ENABLE;
+		fe.domid = s->h ? libgpumem_domid(s->h) : 0;
+		rc = DM_CALL(s, libgpumem_ioctl(s->h, cmd, &fe));
+		if (!rc)
+			printf("ok fault gfn %#llx pages %llu vcpus %u\n", a, b,
+			       fe.nr_vcpus);
 	} else if (!strcmp(op, "close")) {
 		libgpumem_close(s->h);
 		s->h = NULL;
