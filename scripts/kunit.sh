@@ -87,9 +87,11 @@ accel=TCG
 [[ " ${qemu_args[*]} " == *" -enable-kvm "* ]] && accel=KVM
 echo "kunit: QEMU with $accel"
 
-# 5. Run.  backend=hvsim also runs the module's init path.
+# 5. Run.  backend=hvsim also runs the module's init path; panic=-1 with
+# kunit.py's -no-reboot ends QEMU at a crash instead of at the timeout.
 "${kunit[@]}" exec "${common[@]}" --timeout=1800 \
 	--kernel_args=xen_gpumem.backend=hvsim \
+	--kernel_args=panic=-1 \
 	--qemu_args="${qemu_args[*]}" 2>&1 | tee -a "$cache/kunit.out" || rc=$?
 log=$build/test.log
 

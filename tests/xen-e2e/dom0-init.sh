@@ -144,31 +144,6 @@ else
 	. /etc/xen-e2e-fault.sh
 	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): the differential scenario"
 	. /etc/xen-e2e-frontend.sh
-	echo "=== the kernel's fault loop: FAULT_ENABLE(GPUMEM_FAULT_KERNEL) over W"
-	served=$(grep -c '^fault ' /tmp/ioreq.out)
-	dm_start
-	dm map "$win_gfn" "$win_nr" 0xa0
-	dm fault "$win_gfn" "$win_nr" 1
-	case $reply in
-	"ok fault "*) ok "FAULT_ENABLE: $reply" ;;
-	*) bad "FAULT_ENABLE: $reply" ;;
-	esac
-	domu read
-	expect "the frontend reads dom0's pattern" "$answer" "read $(pat 0xa0 "$win_nr")"
-	dm munmap
-	dm remap 0xb0
-	domu read
-	expect "revoked, remapped and not populated: the frontend's read faults to the kernel, which maps the new pages" \
-		"$answer" "read $(pat 0xb0 "$win_nr")"
-	dm munmap
-	dm remap 0xc0
-	domu write 50
-	dm peek
-	expect "and a write lands in the new pages" "$reply" "ok peek $(pat 0x50 "$win_nr")"
-	expect "gpumem-ioreq served none of these accesses" \
-		"$(grep -c '^fault ' /tmp/ioreq.out)" "$served"
-	dm close
-	dm_stop
 	. /etc/gpumem/scenario.sh
 	ioreq_stop
 fi
