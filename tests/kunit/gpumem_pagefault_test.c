@@ -15,10 +15,12 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
 
 #include <uapi/xen/gpumem.h>
@@ -245,6 +247,48 @@ static void pf_write_lands_in_new_memory(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, copy_from_user(&back, (void __user *)addr +
 					     5 * PAGE_SIZE + 9, 1), 0);
 	KUNIT_EXPECT_EQ(test, back, 0x5a);
+}
+
+static void pf_fput(void *file)
+{
+	fput(file);
+}
+
+/*
+ * A hole punched in a shared memfd-like mapping (shmem pages dropped, the
+ * mapping stays, as MADV_DONTNEED does to anonymous memory): the frontend's
+ * next read is served with the new zero page, and what dom0 writes there
+ * afterwards is what the frontend reads: the page mapped is the one behind
+ * the VA now, not the one dropped.
+ */
+static void pf_hole_punch_served(struct kunit *test)
+{
+	struct file *file = shmem_file_setup("gpumem-hole", NPAGES << PAGE_SHIFT,
+					     0);
+	unsigned long addr;
+	u8 v = 0x77;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pf_fput, file),
+			0);
+	addr = kunit_vm_mmap(test, file, 0, NPAGES << PAGE_SHIFT,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	tag_pages(test, addr, NPAGES, 0x40);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, WIN_NR,
+					   GPUMEM_FAULT_KERNEL, 0), 0);
+	shmem_truncate_range(file_inode(file), 4 << PAGE_SHIFT,
+			     (8 << PAGE_SHIFT) - 1);
+	KUNIT_ASSERT_EQ(test, lent(test), NPAGES - 4);
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 3), 0x43);
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 6), 0);
+	KUNIT_EXPECT_EQ(test, ctx_stats(test).served_kernel, 1);
+	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr + 6 * PAGE_SIZE,
+					   &v, 1), 0);
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 6), 0x77);
+	KUNIT_EXPECT_EQ(test, sim_stats(test).raised, 1);
 }
 
 /*
@@ -577,6 +621,41 @@ static void pf_map_ahead_sequential(struct kunit *test)
 }
 
 /*
+ * Map-ahead maps the run of empty pages around the fault, not every empty
+ * page of its block: with pages 4 and 8..11 of a mapped region revoked, a
+ * fault on 4 maps 4 alone (3 and 5 are mapped), one on 9 maps 8..11.
+ */
+static void pf_map_ahead_empty_run(struct kunit *test)
+{
+	unsigned long addr = user_pages(test, NPAGES);
+	struct gpumem_revoke r = { .gfn = GFN0 + 4, .nr_pages = 1, .domid = FE };
+	struct hvsim_fault_stats st;
+
+	tag_pages(test, addr, NPAGES, 0x30);
+	KUNIT_ASSERT_EQ(test, map_va(test, addr, NPAGES, GFN0, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, NPAGES,
+					   GPUMEM_FAULT_KERNEL, 0), 0);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, test_env(test),
+						GPUMEM_IOCTL_REVOKE, &r,
+						sizeof(r)), 0);
+	r.gfn = GFN0 + 8;
+	r.nr_pages = 4;
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, test_env(test),
+						GPUMEM_IOCTL_REVOKE, &r,
+						sizeof(r)), 0);
+	KUNIT_ASSERT_EQ(test, lent(test), NPAGES - 5);
+
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 4), 0x34);
+	KUNIT_EXPECT_EQ(test, lent(test), NPAGES - 4);
+	KUNIT_EXPECT_EQ(test, fe_entry(test, GFN0 + 8).type, HVSIM_P2M_HOLE);
+	KUNIT_EXPECT_EQ(test, fe_byte(test, GFN0 + 9), 0x39);
+	KUNIT_EXPECT_EQ(test, lent(test), NPAGES);
+	st = sim_stats(test);
+	KUNIT_EXPECT_EQ(test, st.raised, 2);
+	KUNIT_EXPECT_EQ(test, ctx_stats(test).served_kernel, 2);
+}
+
+/*
  * Faults racing invalidations: a kthread keeps replacing the memory (munmap
  * + new mapping, each generation tagged) while the frontend reads through
  * faults.  A read never returns a generation older than the one current
@@ -787,6 +866,7 @@ static void pf_enable_unbound(struct kunit *test)
 static struct kunit_case pf_cases[] = {
 	KUNIT_CASE(pf_munmap_remap_served),
 	KUNIT_CASE(pf_write_lands_in_new_memory),
+	KUNIT_CASE(pf_hole_punch_served),
 	KUNIT_CASE(pf_bo_eviction_served),
 	KUNIT_CASE(pf_stolen_revoke_served),
 	KUNIT_CASE(pf_unserved_is_emulate),
@@ -797,6 +877,7 @@ static struct kunit_case pf_cases[] = {
 	KUNIT_CASE(pf_no_progress_bounded),
 	KUNIT_CASE(pf_kernel_no_progress_to_user),
 	KUNIT_CASE_SLOW(pf_map_ahead_sequential),
+	KUNIT_CASE(pf_map_ahead_empty_run),
 	KUNIT_CASE(pf_race_with_invalidation),
 	KUNIT_CASE(pf_enable_errors),
 	KUNIT_CASE(pf_enable_hypervisor_refusals),

@@ -146,6 +146,7 @@ static void gpumem_fault_answer(struct gpumem_fault *f, unsigned int vcpu,
 {
 	const struct gpumem_hv_ops *ops = f->srv->hv->ops;
 
+	trace_gpumem_fault_answer(f->ctx->domid, vcpu, answer);
 	ops->fault_answer(f->srv, vcpu, answer);
 }
 
@@ -159,6 +160,7 @@ static void gpumem_fault_raised(void *data, const struct gpumem_fault_event *ev)
 
 	if (WARN_ON_ONCE(ev->vcpu >= f->nr_vcpus))
 		return;
+	trace_gpumem_fault_raise(f->ctx->domid, ev->gfn, ev->vcpu);
 	slot = &f->slots[ev->vcpu];
 	spin_lock_irqsave(&f->lock, flags);
 	f->stats.raised++;
@@ -586,4 +588,5 @@ int gpumem_fault_init(void)
 void gpumem_fault_exit(void)
 {
 	destroy_workqueue(gpumem_fault_wq);
+	gpumem_fault_wq = NULL;
 }

@@ -299,6 +299,32 @@ static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
 	return rc;
 }
 
+/*
+ * Narrow [*lo, *hi] (page indexes of @r, around @idx) to the run of pages
+ * not mapped that contains @idx: map-ahead resolves only what is empty, and
+ * a fault on one revoked page of a mapped region costs one page.  What is
+ * mapped may change once the lock is dropped; the fill maps only the pages
+ * still empty then, and a page revoked since faults again.
+ */
+static void gpumem_region_empty_run(struct gpumem_region *r, u64 idx,
+				    u64 *lo, u64 *hi)
+{
+	unsigned long next, prev;
+
+	mutex_lock(&r->ctx->notifier_lock);
+	if (test_bit(idx, r->mapped)) {
+		*lo = idx;
+		*hi = idx;
+	} else {
+		next = find_next_bit(r->mapped, *hi + 1, idx);
+		*hi = next - 1;
+		prev = idx ? find_last_bit(r->mapped, idx) : idx;
+		if (prev < idx && prev >= *lo)
+			*lo = prev + 1;
+	}
+	mutex_unlock(&r->ctx->notifier_lock);
+}
+
 /**
  * gpumem_region_fault_fill() - map what backs a faulting GFN, and around it
  * @ctx: a bound context.
@@ -309,8 +335,9 @@ static int gpumem_region_fill(struct gpumem_region *r, u64 first, u64 nr)
  * @region: out: the id of the region covering @gfn, or
  *          GPUMEM_FAULT_NO_REGION.
  *
- * Maps the unmapped pages of the window within the region that covers
- * @gfn; if that fails, only @gfn, so that the answer is the page's own.
+ * Maps the run of unmapped pages around @gfn within the window and the
+ * region that covers @gfn; if that fails, only @gfn, so that the answer is
+ * the page's own.
  *
  * Return: 0 (@gfn is mapped); -ENOENT (no region covers it), -ESRCH, or
  * what gpumem_region_populate() answers for @gfn.
@@ -334,13 +361,13 @@ int gpumem_region_fault_fill(struct gpumem_ctx *ctx, u64 gfn, u64 first,
 	}
 	r = container_of(it, struct gpumem_region, gfns);
 	*region = r->id;
-	lo = max_t(u64, first, it->start);
-	hi = min_t(u64, first + nr - 1, it->last);
-	rc = gpumem_region_fill_buf(r, lo - it->start, hi - lo + 1, buf);
+	lo = max_t(u64, first, it->start) - it->start;
+	hi = min_t(u64, first + nr - 1, it->last) - it->start;
+	gpumem_region_empty_run(r, gfn - it->start, &lo, &hi);
+	rc = gpumem_region_fill_buf(r, lo, hi - lo + 1, buf);
 	if (rc && rc != -ESRCH && hi > lo)
 		rc = gpumem_region_fill_buf(r, gfn - it->start, 1, buf);
 out:
-	trace_gpumem_populate(ctx->domid, gfn, 1, rc);
 	mutex_unlock(&ctx->lock);
 	return rc;
 }

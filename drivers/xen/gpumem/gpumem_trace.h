@@ -98,6 +98,37 @@ TRACE_EVENT(gpumem_fault,
 );
 
 /*
+ * A fault's arrival from the hypervisor (hard interrupt context) and its
+ * answer to the vCPU, whoever served it: the time between the two is what
+ * dom0 spends on the fault (make xen-bench).
+ */
+TRACE_EVENT(gpumem_fault_raise,
+	    TP_PROTO(u16 domid, u64 gfn, u32 vcpu),
+	    TP_ARGS(domid, gfn, vcpu),
+	    TP_STRUCT__entry(__field(u16, domid)
+			     __field(u64, gfn)
+			     __field(u32, vcpu)),
+	    TP_fast_assign(__entry->domid = domid;
+			   __entry->gfn = gfn;
+			   __entry->vcpu = vcpu;),
+	    TP_printk("d%u gfn %#llx vcpu %u", __entry->domid, __entry->gfn,
+		      __entry->vcpu)
+);
+
+TRACE_EVENT(gpumem_fault_answer,
+	    TP_PROTO(u16 domid, u32 vcpu, u32 answer),
+	    TP_ARGS(domid, vcpu, answer),
+	    TP_STRUCT__entry(__field(u16, domid)
+			     __field(u32, vcpu)
+			     __field(u32, answer)),
+	    TP_fast_assign(__entry->domid = domid;
+			   __entry->vcpu = vcpu;
+			   __entry->answer = answer;),
+	    TP_printk("d%u vcpu %u answer %u", __entry->domid, __entry->vcpu,
+		      __entry->answer)
+);
+
+/*
  * One extent of a MAP, REVOKE, STEAL or RETURN call as the hypervisor
  * answered it: every extent it applied (rc 0), and the one at which a
  * failed call stopped (rc the call's error).  status is the extent's field
