@@ -21,6 +21,8 @@
 #   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
 #   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
+#   make xen-bench       the fault loop on the reference Xen, timed in its
+#                        domU (not part of test)
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
 #                        reference Xen: identical transcripts
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
@@ -32,7 +34,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e diff-test demo htmldocs
+	tools distro-test xen-test xen-e2e xen-bench diff-test demo htmldocs
 
 all: modules
 
@@ -74,6 +76,9 @@ xen-test: deps
 
 xen-e2e: deps
 	scripts/xen-e2e.sh
+
+xen-bench: deps
+	scripts/xen-e2e.sh --bench
 
 diff-test: deps
 	scripts/diff-test.sh

@@ -17,6 +17,9 @@
 #   XEN_ELF            a hypervisor ELF to boot instead of Debian's
 #   --patched          boot the reference Xen of scripts/xen-build.sh (built
 #                      or reused)
+#   --bench            make xen-bench: the reference Xen, and in place of
+#                      the scenario tests/xen-e2e/bench.sh, the fault loop
+#                      timed in the domU; its figures go to FIGURES.md
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
@@ -36,6 +39,16 @@ tries=${XEN_E2E_TRIES:-4}
 domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
 domu_nr=${DOMU_NR:-4}
+mode=${1:-}
+bench=
+bench_nr=0
+run="xen-e2e"
+if [ "$mode" = --bench ]; then
+	bench=1
+	run="xen-bench"
+	bench_nr=16384	# 64 MiB at GFN 0x20000 (512 MiB), above the domU's RAM
+	mode=--patched
+fi
 e2e=$top/tests/xen-e2e
 t_all=$(date +%s.%N)
 stamp=$("$top/scripts/tree-stamp.sh")
@@ -45,7 +58,7 @@ mkdir -p "$work"
 t0=$(date +%s.%N)
 # shellcheck source=scripts/xen-boot.sh
 . "$top/scripts/xen-boot.sh"
-xen_hypervisor "${1:-}"
+xen_hypervisor "$mode"
 
 # 1. The toolstack: Debian's xen-utils-4.17 and the Xen libraries, the
 # version the apt sources offer (the hypervisor's), unpacked once.
@@ -125,9 +138,11 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$xroot/lib64/"
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
-sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr|" \
+sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
-echo "DOMU_TIMEOUT=$domu_timeout" > "$xroot/etc/xen-e2e.conf"
+printf 'DOMU_TIMEOUT=%s\nBENCH=%s\n' "$domu_timeout" "$bench" \
+	> "$xroot/etc/xen-e2e.conf"
+cp "$e2e/bench.sh" "$xroot/etc/xen-e2e-bench.sh"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
 cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
 # The permission and ABI checks of the batched ops (libc only: dom0 has it).
@@ -144,14 +159,19 @@ echo "xen-e2e: initramfs $(du -h "$initramfs" | cut -f1) (domU initramfs $(du -h
 # 5. Xen, dom0, the domU, under TCG; dom0 may grow by what it steals, so
 # its limit is above its memory.
 dom0_mem=1024M,max:1088M
-xen_boot xen-e2e
+xen_boot "$run"
 
 # 6. The verdict.
 sed -n '/^=== dom0/,/^=== done/p' "$log" | sed 's/^/  /'
 grep -q '^domU created: domid [0-9]' "$log" || fail "xl create made no domU"
 grep -qE '^domu\| \[ *[0-9.]+\] gpumem_domu: ready: ' "$log" ||
 	fail "no ready line of gpumem_domu on the domU's console"
-if grep -q '^=== stock hypervisor' "$log"; then
+if [ -n "$bench" ]; then
+	grep -q '^=== bench: end' "$log" || fail "the benchmark did not finish (log: $log)"
+	figures=$(grep '^bench: ' "$log" | sed 's/^bench: //')
+	[ -n "$figures" ] || fail "no figures in $log"
+	verdict="benchmark: $(grep -c '^ok: ' "$log") checks passed"
+elif grep -q '^=== stock hypervisor' "$log"; then
 	grep -q '^ok: probe line: ' "$log" || fail "no probe line of xen-gpumem"
 	verdict="stock hypervisor: BIND of the domU bound without ops, as documented"
 else
@@ -175,4 +195,8 @@ if grep '^domu| ' "$log" | xen_kernel_splat >&2; then
 	fail "domU kernel splat in $log"
 fi
 echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created PVH domU; $verdict${retried:+ (on boot $attempt; $retried)}"
+if [ -n "$bench" ]; then
+	sed 's/^/  /' <<<"$figures"
+	"$top/scripts/figures.sh" xen-bench "make xen-bench" <<<"$figures"
+fi
 echo "xen-e2e: times: fetch ${t_fetch}s, module ${t_module}s, tools ${t_tools}s, dom0 initramfs ${t_initramfs}s, domU ${t_domu}s, dom0 extras ${t_dom0}s, boot and scenario ${t_boot}s, total $(took "$t_all")s (log: $log)"

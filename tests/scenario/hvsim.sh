@@ -36,6 +36,23 @@ fe_xmap() { xmapped=$1; use foreign "$xmapped" 1; }
 fe_xunmap() { use foreign "$xmapped" -1; }
 fe_gmap() { gmapped=$1; use grant "$gmapped" 1; }
 fe_gunmap() { use grant "$gmapped" -1; }
+# The frontend's loop of locked increments: vCPU 1 of hvsim's frontend
+# (debugfs "inc").
+fe_inc() {
+	inc=/sys/kernel/debug/xen-gpumem/hvsim/inc
+	case $1 in
+	start)
+		echo "$domid" > /sys/kernel/debug/xen-gpumem/hvsim/mem_domid
+		echo "start $win_gfn" > "$inc" || bad "hvsim: inc start"
+		;;
+	stop)
+		echo stop > "$inc" || bad "hvsim: inc stop"
+		set -- $(cat "$inc")	# done N rc R
+		inc_done=$2
+		[ "$4" = 0 ] || bad "hvsim: the increment loop ended with rc $4"
+		;;
+	esac
+}
 fe_destroy() {
 	echo "$domid" > /sys/kernel/debug/xen-gpumem/hvsim/destroy &&
 		ok "hvsim: d$domid destroyed" || bad "hvsim: destroy d$domid"

@@ -3,7 +3,9 @@
 # the distro-kernel guest's /init with hvsim (scripts/distro-test.sh).
 #
 # The side defines: ok, bad (verdict lines), fe OP [BYTE] (the frontend's
-# access, setting $items), fe_destroy (the frontend's end), fe_xmap GFN /
+# access, setting $items), fe_inc start|stop (the frontend's loop of locked
+# increments of the 32-bit counter at W+0; stop sets $inc_done, the
+# increments done), fe_destroy (the frontend's end), fe_xmap GFN /
 # fe_xunmap and fe_gmap GFN / fe_gunmap (dom0's foreign mapping of, and
 # its mapping of the frontend's grant of, a frontend page), and domid,
 # win_gfn, win_nr, steal_gfn, steal_nr.  Every line the two sides must
@@ -89,13 +91,27 @@ hc_start() {
 	echo > "$tracefs/trace"
 	echo 1 > "$tracefs/events/xen_gpumem/gpumem_hv_extent/enable" ||
 		bad "no tracepoint xen_gpumem:gpumem_hv_extent"
+	echo 1 > "$tracefs/events/xen_gpumem/gpumem_fault/enable" ||
+		bad "no tracepoint xen_gpumem:gpumem_fault"
 	echo 1 > "$tracefs/tracing_on"
 }
-# hc: the extents since the last hc, one transcript line per GFN.
+# hc: the extents since the last hc, one transcript line per GFN, and the
+# faults the module served in the kernel (xen_gpumem:gpumem_fault), one
+# line each with the GFN, the attempt and the answer (the vCPU and the
+# access bits are the hardware's: SVM reports every fault as a read).
 hc() {
-	sed -n 's/.*gpumem_hv_extent: //p' "$tracefs/trace" > /tmp/hc
+	sed -n 's/.*\(gpumem_hv_extent\|gpumem_fault\): /\1 /p' "$tracefs/trace" > /tmp/hc
 	echo > "$tracefs/trace"
-	while read -r op d _ run _ flags _ status _ rc; do
+	while read -r ev line; do
+		# shellcheck disable=SC2086 # the fields, split on purpose
+		set -- $line
+		if [ "$ev" = gpumem_fault ]; then
+			# d<domid> gfn G access A vcpu V attempt N rc R
+			t "  fault $1 $(sym "$3") attempt $9 rc ${11}"
+			continue
+		fi
+		# <op> d<domid> gfn <first>+<nr> flags F status S rc R
+		op=$1 d=$2 run=$4 flags=$6 status=$8 rc=${10}
 		g=${run%+*}
 		if [ "$rc" != 0 ]; then
 			t "  $op $d $(sym "$g") stopped the call: rc $rc, status $status"
@@ -107,6 +123,12 @@ hc() {
 			i=$((i + 1))
 		done
 	done < /tmp/hc
+}
+# hc_quiet: forget the extents since the last hc, where their order depends
+# on timing; $hc_faults: the faults served in the kernel among them.
+hc_quiet() {
+	hc_faults=$(grep -c 'gpumem_fault: .* rc 0$' "$tracefs/trace" || true)
+	echo > "$tracefs/trace"
 }
 
 # D LABEL CMD...: a device-model command; LABEL names it in the transcript.

@@ -95,7 +95,50 @@ F swrite 11
 F sread
 expect "the frontend writes its returned pages" "$items" "$(pat 0x11 "$steal_nr")"
 
+echo "=== the kernel's fault loop: FAULT_ENABLE(GPUMEM_FAULT_KERNEL) over W"
+D "fault W+0 $win_nr kernel" fault "$win_gfn" "$win_nr" 1
+expect "FAULT_ENABLE" "$reply" "ok fault gfn $(printf %#x $((win_gfn))) pages $win_nr"
+D munmap munmap
+D "remap d0" remap 0xd0
+F read
+expect "revoked, remapped, not populated: the frontend's read faults to the kernel, which maps the new pages" \
+	"$items" "$(pat 0xd0 "$win_nr")"
+D munmap munmap
+D "remap e8" remap 0xe8
+F write 60
+expect "a write to the revoked GFNs faults too, and lands" "$items" "$(rep ok "$win_nr")"
+D peek peek
+expect "in dom0's new pages" "$reply" "ok peek $(pat 0x60 "$win_nr")"
+
+echo "=== a locked increment loop in the frontend while dom0 revokes (the same memfd mapped again)"
+D unmap unmap
+D "mapfd W+0 $win_nr 00" mapfd "$win_gfn" "$win_nr" 0
+expect "MAP_VA of a memfd's pages" "${reply%% region*}" "ok map"
+fe_inc start
+hc_quiet
+rounds=8
+for _ in $(seq "$rounds"); do
+	sleep 0.2
+	dm refix
+	[ "$reply" = "ok refix" ] || bad "refix: $reply"
+done
+sleep 0.2
+fe_inc stop
+hc_quiet
+dm count
+t "fe inc: the counter is the frontend's increments: $([ "$reply" = "ok count $inc_done" ] && echo yes || echo no)"
+expect "after $rounds revokes, $inc_done increments, $hc_faults faults served in the kernel: the counter is exact" \
+	"$reply" "ok count $inc_done"
+[ "$hc_faults" -ge "$rounds" ] && [ "$inc_done" -gt 0 ] &&
+	ok "every revoke came back as a fault the kernel served ($hc_faults >= $rounds)" ||
+	bad "$hc_faults faults served for $rounds revokes, $inc_done increments"
+D close close
+dm_stop
+dm_start
+
 echo "=== the frontend destroyed with a region mapped and pages stolen"
+D "map W+0 $win_nr c0" map "$win_gfn" "$win_nr" 0xc0
+expect "MAP_VA again, in a new context" "${reply%% region*}" "ok map"
 D "steal S+0 $steal_nr" steal "$steal_gfn" "$steal_nr"
 expect "STEAL again" "${reply%% *}" "ok"
 fe_destroy

@@ -13,7 +13,7 @@ mkdir -p /dev/pts /run /tmp
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
-. /etc/xen-e2e.conf		# DOMU_TIMEOUT
+. /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH
 . /etc/gpumem/lib.sh		# dm_start, dm, dm_stop, expect, ...
 fails=0
 ok() { echo "ok: $*"; }
@@ -27,6 +27,20 @@ finish() {
 	dmesg | grep -E 'WARNING:|BUG:|Call Trace:|Oops|general protection|Kernel panic' || echo none
 	echo "=== done: $fails failure(s)"
 	poweroff -f
+}
+
+# started PID FILE LINE WHAT: wait up to 5 s for background process PID to
+# print LINE (a regex) to FILE; a FAIL naming WHAT if it dies or does not.
+started() {
+	k=0
+	until grep -q "$3" "$2"; do
+		k=$((k + 1))
+		if [ "$k" -gt 50 ] || ! kill -0 "$1" 2>/dev/null; then
+			bad "$4 did not start: $(cat "$2")"
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 echo "=== dom0: $(uname -r), hypervisor $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major).$(cat /sys/hypervisor/version/minor)$(cat /sys/hypervisor/version/extra)"
@@ -71,15 +85,16 @@ done
 [ -n "$ready" ] || { bad "gpumem_domu not ready after ${DOMU_TIMEOUT}s"; finish; }
 echo "domU ready $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s after xl create: $ready"
 set -- $ready
-win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4
+win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4 bench_gfn=$5 bench_nr=$6
 
-# domu OP [BYTE]: one command to gpumem_domu, its answer in $answer.
+# domu OP [BYTE [PAGES]]: one command to gpumem_domu, its answer in
+# $answer; it may take $domu_wait tenths of a second (default 20 s).
 seq=0
 domu() {
 	seq=$((seq + 1))
 	xenstore-write "$dir/cmd" "$seq $*"
 	j=0
-	while [ "$j" -lt 200 ]; do
+	while [ "$j" -lt "${domu_wait:-200}" ]; do
 		answer=$(xenstore-read "$dir/result" 2>/dev/null)
 		case $answer in "$seq "*)
 			answer=${answer#"$seq "}
@@ -90,7 +105,7 @@ domu() {
 		sleep 0.1
 	done
 	answer=
-	echo "domU $*: no answer in 20 s (domain state: $(xl list "$domid" 2>&1 | tail -1))"
+	echo "domU $*: no answer in $((${domu_wait:-200} / 10)) s (domain state: $(xl list "$domid" 2>&1 | tail -1))"
 	return 1
 }
 ones=
@@ -134,6 +149,9 @@ if [ -z "$map" ]; then
 	cat /tmp/check
 	fails=$((fails + $(grep -c '^FAIL: ' /tmp/check)))
 	[ "$rc" -eq 0 ] || grep -q '^FAIL: ' /tmp/check || bad "gpumem-check --stock: exit $rc"
+elif [ -n "$BENCH" ]; then
+	echo "=== the hypervisor implements MAP (hv_ops $hv_ops): make xen-bench"
+	. /etc/xen-e2e-bench.sh
 else
 	echo "=== permissions and ABI of the batched ops (gpumem-check, W+16)"
 	gpumem-check "$domid" $((win_gfn + 16)) > /tmp/check 2>&1

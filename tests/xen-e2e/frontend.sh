@@ -5,20 +5,6 @@
 # so that an access to a window GFN with nothing mapped reaches dom0 as a
 # fault, as the ABI's REVOKE contract says it does.
 
-# started PID FILE LINE WHAT: wait up to 5 s for background process PID to
-# print LINE (a regex) to FILE; a FAIL naming WHAT if it dies or does not.
-started() {
-	k=0
-	until grep -q "$3" "$2"; do
-		k=$((k + 1))
-		if [ "$k" -gt 50 ] || ! kill -0 "$1" 2>/dev/null; then
-			bad "$4 did not start: $(cat "$2")"
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
 gpumem-ioreq --domid "$domid" "$win_gfn" "$win_nr" > /tmp/ioreq.out 2>&1 &
 ioreq_pid=$!
 started "$ioreq_pid" /tmp/ioreq.out '^ioreq: server' gpumem-ioreq
@@ -99,6 +85,23 @@ fe() {
 		items="$items${items:+ }$v"
 		i=$((i + 1))
 	done
+}
+
+# The frontend's loop of locked increments (gpumem_domu's "inc").
+fe_inc() {
+	case $1 in
+	start)
+		domu inc 1
+		[ "$answer" = "inc started" ] || bad "domU inc 1: '$answer'"
+		;;
+	stop)
+		domu inc 0
+		set -- $answer	# inc N COUNTER
+		inc_done=$2
+		[ "$3" = "$2" ] && ok "the domU reads its counter: $3" ||
+			bad "the domU's counter: '$answer'"
+		;;
+	esac
 }
 
 fe_destroy() {

@@ -10,6 +10,7 @@
  *                                line on stdin, one answer a line on stdout
  *                                (see cmd_dm(); used by scripts/xen-e2e.sh)
  *   gpumem fault-serve --domid N GFN PAGES BYTE [--kernel] [--count K]
+ *                      [--page-regions] [--quiet]
  *                                a device model that serves the frontend's
  *                                faults on a window (see cmd_fault_serve())
  *
@@ -20,15 +21,19 @@
  * Copyright (c) 2026, the xen-gpumem authors
  */
 
+#define _GNU_SOURCE		/* memfd_create() */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "libgpumem.h"
 #include "hvsimfs.h"
@@ -56,6 +61,7 @@ static int usage(void)
 	      "       gpumem strerror IOCTL ERRNO   (e.g. STEAL EXDEV, MAP_VA 14)\n"
 	      "       gpumem dm --domid N           commands on stdin (see gpumem-cli.c)\n"
 	      "       gpumem fault-serve --domid N GFN PAGES BYTE [--kernel] [--count K]\n"
+	      "                          [--page-regions] [--quiet]\n"
 	      "                                     serve the frontend's faults on\n"
 	      "                                     [GFN, GFN+PAGES) from a buffer\n"
 	      "                                     like dm's map; one line a fault\n"
@@ -229,6 +235,12 @@ static int cmd_strerror(const char *ioc, const char *err)
  *
  *   map GFN PAGES BYTE  anonymous buffer, page i filled with BYTE + i,
  *                       MAP_VA at GFN
+ *   mapfd GFN PAGES BYTE  the same with a memfd's pages, mapped shared
+ *   refix               mmap the memfd again over the buffer (MAP_FIXED):
+ *                       munmap and mmap of the same pages in one call, so
+ *                       the notifier revokes and the address never has a
+ *                       hole
+ *   count               the 32-bit counter at the buffer's first byte
  *   munmap              munmap the buffer (the notifier revokes the GFNs)
  *   remap BYTE          a new anonymous mapping at the buffer's address,
  *                       page i filled with BYTE + i (nothing mapped yet)
@@ -242,18 +254,39 @@ static int cmd_strerror(const char *ioc, const char *err)
  *   query               hv_ops and features
  *   fault GFN PAGES FLAGS  FAULT_ENABLE over [GFN, GFN + PAGES) with FLAGS
  *                       (GPUMEM_FAULT_KERNEL 1, _USER 2)
+ *   elapsed             the time the last call on the context took, in ns
  *   close               close the context (returns what is still stolen)
  */
 struct dm_state {
 	struct libgpumem_handle *h;	/* NULL once closed */
 	unsigned char *buf;
+	int memfd;			/* the buffer's memfd (mapfd), or -1 */
 	uint64_t gfn, pages, region;
 	unsigned char *stolen;
 	uint64_t sgfn, spages, offset;
+	uint64_t call_ns;		/* the last call's time ("elapsed") */
 };
 
-/* A call on the context; after "close", EBADF, as a closed descriptor. */
-#define DM_CALL(s, call)	((s)->h ? (call) : -EBADF)
+static uint64_t dm_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/*
+ * A call on the context, timed; after "close", EBADF, as a closed
+ * descriptor.
+ */
+#define DM_CALL(s, call) ({					\
+	struct dm_state *s_ = (s);				\
+	uint64_t t0_ = dm_now();				\
+	int rc_ = s_->h ? (call) : -EBADF;			\
+								\
+	s_->call_ns = dm_now() - t0_;				\
+	rc_;							\
+})
 
 static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
 {
@@ -278,10 +311,12 @@ static void dm_fill(unsigned char *p, uint64_t pages, unsigned int byte)
 		       LIBGPUMEM_PAGE_SIZE);
 }
 
-static void *dm_mmap(void *at, uint64_t pages)
+/* Anonymous memory (fd -1) or the memfd @fd's pages, at @at if not NULL. */
+static void *dm_mmap(void *at, uint64_t pages, int fd)
 {
+	int flags = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED;
 	void *p = mmap(at, pages * LIBGPUMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
+		       flags | (at ? MAP_FIXED : 0), fd, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -297,13 +332,27 @@ static int dm_line(struct dm_state *s, char *line)
 	n = sscanf(line, "%15s %lli %lli %lli", op, &a, &b, &c);
 	if (n < 1)
 		return 0;
-	if (!strcmp(op, "map") && n == 4 && b && b < (1ULL << 30)) {
-		unsigned char *p = dm_mmap(NULL, b);
+	if ((!strcmp(op, "map") || !strcmp(op, "mapfd")) && n == 4 && b &&
+	    b < (1ULL << 30)) {
+		int fd = -1;
+		unsigned char *p;
 		uint64_t region;
 
 		cmd = GPUMEM_IOCTL_MAP_VA;
+		if (!strcmp(op, "mapfd")) {
+			fd = memfd_create("gpumem-dm", MFD_CLOEXEC);
+			if (fd < 0 || ftruncate(fd, b * LIBGPUMEM_PAGE_SIZE)) {
+				printf("err map: memfd: %s\n", strerror(errno));
+				if (fd >= 0)
+					close(fd);
+				return 0;
+			}
+		}
+		p = dm_mmap(NULL, b, fd);
 		if (!p) {
 			printf("err map: mmap: %s\n", strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return 0;
 		}
 		dm_fill(p, b, c);
@@ -313,8 +362,13 @@ static int dm_line(struct dm_state *s, char *line)
 		if (rc) {
 			/* The buffer mapped before, if any, stays current. */
 			munmap(p, b * LIBGPUMEM_PAGE_SIZE);
+			if (fd >= 0)
+				close(fd);
 			goto out;
 		}
+		if (s->memfd >= 0)
+			close(s->memfd);
+		s->memfd = fd;
 		s->buf = p;
 		s->gfn = a;
 		s->pages = b;
@@ -325,12 +379,25 @@ static int dm_line(struct dm_state *s, char *line)
 		munmap(s->buf, s->pages * LIBGPUMEM_PAGE_SIZE);
 		printf("ok munmap\n");
 	} else if (!strcmp(op, "remap") && n == 2 && s->buf) {
-		if (!dm_mmap(s->buf, s->pages)) {
+		if (!dm_mmap(s->buf, s->pages, -1)) {
 			printf("err remap: mmap: %s\n", strerror(errno));
 			return 0;
 		}
 		dm_fill(s->buf, s->pages, a);
 		printf("ok remap\n");
+	} else if (!strcmp(op, "refix") && s->buf && s->memfd >= 0) {
+		if (!dm_mmap(s->buf, s->pages, s->memfd)) {
+			printf("err refix: mmap: %s\n", strerror(errno));
+			return 0;
+		}
+		printf("ok refix\n");
+	} else if (!strcmp(op, "elapsed")) {
+		printf("ok elapsed %" PRIu64 "\n", s->call_ns);
+	} else if (!strcmp(op, "count") && s->buf) {
+		uint32_t v;
+
+		memcpy(&v, s->buf, sizeof(v));
+		printf("ok count %" PRIu32 "\n", v);
 	} else if (!strcmp(op, "populate") && s->buf) {
 		cmd = GPUMEM_IOCTL_POPULATE;
 		rc = DM_CALL(s, libgpumem_populate(s->h, s->gfn, s->pages));
@@ -388,8 +455,7 @@ static int dm_line(struct dm_state *s, char *line)
 		fe.domid = s->h ? libgpumem_domid(s->h) : 0;
 		rc = DM_CALL(s, libgpumem_ioctl(s->h, cmd, &fe));
 		if (!rc)
-			printf("ok fault gfn %#llx pages %llu vcpus %u\n", a, b,
-			       fe.nr_vcpus);
+			printf("ok fault gfn %#llx pages %llu\n", a, b);
 	} else if (!strcmp(op, "close")) {
 		libgpumem_close(s->h);
 		s->h = NULL;
@@ -406,7 +472,7 @@ out:
 
 static int cmd_dm(uint32_t domid)
 {
-	struct dm_state s = { 0 };
+	struct dm_state s = { .memfd = -1 };
 	char line[256];
 	int rc;
 
@@ -484,9 +550,11 @@ static int cmd_fe(uint32_t domid, int argc, char **argv)
  *   ok fault-serve d1 gfn 0x10000 pages 4 vcpus 2
  *   fault seq 1 gfn 0x10002 r vcpu 0 attempt 1 reason 0 region 0 lost 0: populate, retry
  *   fault seq 2 gfn 0x10003 w vcpu 1 attempt 1 reason EFAULT region 0 lost 0: populate: <meaning> (<strerror>), emulate
- *   ok close
+ *   ok close: served 2
  *
- * The policy: a fault in the region is POPULATEd (that one GFN) and
+ * --page-regions shows each page as a region of its own (map-ahead then
+ * maps one page a fault: make xen-bench's cost of one fault); --quiet
+ * prints no line per fault.  The policy: a fault in the region is POPULATEd (that one GFN) and
  * answered GPUMEM_FAULT_RETRY; one that POPULATE refuses, or in no region,
  * is answered GPUMEM_FAULT_EMULATE.  It stops after K faults (--count), or
  * at SIGINT or SIGTERM, and closes the context, which answers every fault
@@ -512,45 +580,50 @@ static const char *errname(int err)
 	return num;
 }
 
-/* Answer one fault by the policy above; print its line. */
+/*
+ * Answer one fault by the policy above; print its line (with @quiet, only
+ * when it is not populated and retried).
+ */
 static int fs_serve(struct libgpumem_handle *h,
-		    const struct gpumem_fault_record *r)
+		    const struct gpumem_fault_record *r, bool quiet)
 {
 	uint32_t answer = GPUMEM_FAULT_EMULATE;
-	char region[24];
-	int rc = 0;
+	char region[24], head[192], what[160] = "no region, ";
+	int n, rc;
 
 	if (r->region == GPUMEM_FAULT_NO_REGION)
 		snprintf(region, sizeof(region), "none");
 	else
 		snprintf(region, sizeof(region), "%" PRIu64, (uint64_t)r->region);
-	printf("fault seq %" PRIu64 " gfn %#" PRIx64 " %s%s%s vcpu %u attempt %u reason %s region %s lost %u: ",
-	       (uint64_t)r->seq, (uint64_t)r->gfn,
-	       r->access & GPUMEM_FAULT_ACCESS_R ? "r" : "",
-	       r->access & GPUMEM_FAULT_ACCESS_W ? "w" : "",
-	       r->access & GPUMEM_FAULT_ACCESS_X ? "x" : "", r->vcpu,
-	       r->attempt, r->reason ? errname(-r->reason) : "0", region,
-	       r->lost);
-	if (r->region == GPUMEM_FAULT_NO_REGION) {
-		printf("no region, ");
-	} else {
+	n = snprintf(head, sizeof(head),
+		     "fault seq %" PRIu64 " gfn %#" PRIx64 " %s%s%s vcpu %u ",
+		     (uint64_t)r->seq, (uint64_t)r->gfn,
+		     r->access & GPUMEM_FAULT_ACCESS_R ? "r" : "",
+		     r->access & GPUMEM_FAULT_ACCESS_W ? "w" : "",
+		     r->access & GPUMEM_FAULT_ACCESS_X ? "x" : "", r->vcpu);
+	snprintf(head + n, sizeof(head) - n,
+		 "attempt %u reason %s region %s lost %u: ", r->attempt,
+		 r->reason ? errname(-r->reason) : "0", region, r->lost);
+	if (r->region != GPUMEM_FAULT_NO_REGION) {
 		rc = libgpumem_populate(h, r->gfn, 1);
 		if (rc)
-			printf("populate: %s (%s), ",
-			       libgpumem_strerror(GPUMEM_IOCTL_POPULATE, rc),
-			       strerror(-rc));
+			snprintf(what, sizeof(what), "populate: %s (%s), ",
+				 libgpumem_strerror(GPUMEM_IOCTL_POPULATE, rc),
+				 strerror(-rc));
 		else
-			printf("populate, ");
+			snprintf(what, sizeof(what), "populate, ");
 		answer = rc ? GPUMEM_FAULT_EMULATE : GPUMEM_FAULT_RETRY;
 	}
 	rc = libgpumem_fault_complete(h, r->seq, answer);
 	if (rc) {
-		printf("complete: %s (%s)\n",
+		printf("%s%scomplete: %s (%s)\n", head, what,
 		       libgpumem_strerror(GPUMEM_IOCTL_FAULT_COMPLETE, rc),
 		       strerror(-rc));
 		return rc;
 	}
-	printf("%s\n", answer == GPUMEM_FAULT_RETRY ? "retry" : "emulate");
+	if (!quiet || answer != GPUMEM_FAULT_RETRY)
+		printf("%s%s%s\n", head, what,
+		       answer == GPUMEM_FAULT_RETRY ? "retry" : "emulate");
 	return 0;
 }
 
@@ -560,7 +633,9 @@ static int cmd_fault_serve(uint32_t domid, int argc, char **argv)
 	unsigned long long gfn, pages, byte, count = 0, served = 0;
 	uint32_t flags = GPUMEM_FAULT_USER, nr_vcpus = 0;
 	struct gpumem_fault_record recs[16];
+	bool page_regions = false, quiet = false;
 	struct libgpumem_handle *h;
+	unsigned long long p;
 	unsigned char *buf;
 	int i, n, rc;
 
@@ -574,6 +649,10 @@ static int cmd_fault_serve(uint32_t domid, int argc, char **argv)
 			flags |= GPUMEM_FAULT_KERNEL;
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
 			count = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--page-regions"))
+			page_regions = true;
+		else if (!strcmp(argv[i], "--quiet"))
+			quiet = true;
 		else
 			return usage();
 	}
@@ -589,14 +668,20 @@ static int cmd_fault_serve(uint32_t domid, int argc, char **argv)
 		printf("err bind: %s\n", libgpumem_strerror(GPUMEM_IOCTL_BIND, rc));
 		return 1;
 	}
-	buf = dm_mmap(NULL, pages);
+	buf = dm_mmap(NULL, pages, -1);
 	if (!buf) {
 		printf("err fault-serve: mmap: %s\n", strerror(errno));
 		return 1;
 	}
 	dm_fill(buf, pages, byte);
-	rc = libgpumem_map_va(h, buf, pages * LIBGPUMEM_PAGE_SIZE, gfn,
-			      GPUMEM_MAP_LAZY, NULL);
+	if (page_regions)
+		for (p = 0, rc = 0; p < pages && !rc; p++)
+			rc = libgpumem_map_va(h, buf + p * LIBGPUMEM_PAGE_SIZE,
+					      LIBGPUMEM_PAGE_SIZE, gfn + p,
+					      GPUMEM_MAP_LAZY, NULL);
+	else
+		rc = libgpumem_map_va(h, buf, pages * LIBGPUMEM_PAGE_SIZE,
+				      gfn, GPUMEM_MAP_LAZY, NULL);
 	if (rc) {
 		printf("err map: %s (%s)\n",
 		       libgpumem_strerror(GPUMEM_IOCTL_MAP_VA, rc), strerror(-rc));
@@ -634,14 +719,14 @@ static int cmd_fault_serve(uint32_t domid, int argc, char **argv)
 			break;
 		}
 		for (i = 0; i < n; i++, served++)
-			if (fs_serve(h, &recs[i]))
+			if (fs_serve(h, &recs[i], quiet))
 				break;
 		if (i < n)
 			break;
 	}
 	/* Every fault read and not answered above is answered RETRY. */
 	libgpumem_close(h);
-	printf("ok close\n");
+	printf("ok close: served %llu\n", served);
 	munmap(buf, pages * LIBGPUMEM_PAGE_SIZE);
 	return fs_stop || (count && served >= count) ? 0 : 1;
 }

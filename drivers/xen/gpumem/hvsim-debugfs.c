@@ -11,10 +11,14 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/memory_hotplug.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -178,6 +182,18 @@ static const struct file_operations hvsim_destroy_fops = {
 	.llseek = noop_llseek,
 };
 
+/* A command written to a debugfs file, as a NUL-terminated line. */
+static int hvsim_debugfs_line(char *buf, size_t size, const char __user *ubuf,
+			      size_t len)
+{
+	if (len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
 /*
  * "new_domain": writing "<domid> <gfns> <ram>" creates a frontend with a
  * physmap of <gfns> GFNs whose first <ram> are its RAM, as "xl create"
@@ -194,11 +210,9 @@ static ssize_t hvsim_new_domain_write(struct file *file,
 	u16 domid;
 	int rc;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	rc = hvsim_debugfs_line(buf, sizeof(buf), ubuf, len);
+	if (rc)
+		return rc;
 	if (sscanf(buf, "%hu %llu %llu", &domid, &nr_gfns, &nr_ram) != 3)
 		return -EINVAL;
 	rc = hvsim_domain_create(sim, domid, nr_gfns, nr_ram, nr_gfns);
@@ -232,11 +246,9 @@ static ssize_t hvsim_use_write(struct file *file, const char __user *ubuf,
 	int use, delta, rc;
 	u64 gfn;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	rc = hvsim_debugfs_line(buf, sizeof(buf), ubuf, len);
+	if (rc)
+		return rc;
 	if (sscanf(buf, "%11s %llx %d", kind, &gfn, &delta) != 3 ||
 	    (delta != 1 && delta != -1))
 		return -EINVAL;
@@ -254,16 +266,125 @@ static const struct file_operations hvsim_use_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * "inc": vCPU 1 of frontend "mem_domid" in a loop of locked increments of
+ * the 32-bit counter at offset 0 of a GFN (hvsim_frontend_vcpu_inc()), as a
+ * guest's atomic counter goes on while the backend revokes under it.
+ * Writing "start <gfn>" starts the loop, "stop" stops it; reading shows
+ * "done <increments completed> rc <what ended the loop, 0 if stopped>".
+ */
+#define HVSIM_INC_VCPU	1
+
+static int hvsim_inc_loop(void *arg)
+{
+	struct hvsim *sim = arg;
+	int rc = 0;
+
+	while (!kthread_should_stop()) {
+		rc = hvsim_frontend_vcpu_inc(sim, sim->inc.domid, HVSIM_INC_VCPU,
+					     sim->inc.gfn, 0);
+		if (rc)
+			break;
+		WRITE_ONCE(sim->inc.done, sim->inc.done + 1);
+		cond_resched();
+	}
+	WRITE_ONCE(sim->inc.rc, rc);
+	/* Ended by an error: kthread_stop() still has to find the thread. */
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* Stop debugfs "inc"'s loop, if it runs. */
+static void hvsim_inc_stop(struct hvsim *sim)
+{
+	mutex_lock(&sim->inc.lock);
+	if (sim->inc.task) {
+		kthread_stop(sim->inc.task);
+		put_task_struct(sim->inc.task);
+		sim->inc.task = NULL;
+	}
+	mutex_unlock(&sim->inc.lock);
+}
+
+static int hvsim_inc_start(struct hvsim *sim, u64 gfn)
+{
+	struct task_struct *task;
+	int rc = 0;
+
+	mutex_lock(&sim->inc.lock);
+	if (sim->inc.task) {
+		rc = -EBUSY;
+		goto out;
+	}
+	sim->inc.domid = READ_ONCE(sim->mem_domid);
+	sim->inc.gfn = gfn;
+	sim->inc.done = 0;
+	sim->inc.rc = 0;
+	task = kthread_run(hvsim_inc_loop, sim, "hvsim-inc/%u",
+			   sim->inc.domid);
+	if (IS_ERR(task)) {
+		rc = PTR_ERR(task);
+		goto out;
+	}
+	get_task_struct(task);
+	sim->inc.task = task;
+out:
+	mutex_unlock(&sim->inc.lock);
+	return rc;
+}
+
+static ssize_t hvsim_inc_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct hvsim *sim = file->private_data;
+	char buf[32];
+	u64 gfn;
+	int rc;
+
+	rc = hvsim_debugfs_line(buf, sizeof(buf), ubuf, len);
+	if (rc)
+		return rc;
+	if (sysfs_streq(buf, "stop")) {
+		hvsim_inc_stop(sim);
+		return len;
+	}
+	if (sscanf(buf, "start %llx", &gfn) != 1)
+		return -EINVAL;
+	rc = hvsim_inc_start(sim, gfn);
+	return rc ?: len;
+}
+
+static ssize_t hvsim_inc_read(struct file *file, char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct hvsim *sim = file->private_data;
+	char buf[48];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "done %llu rc %d\n",
+		      READ_ONCE(sim->inc.done), READ_ONCE(sim->inc.rc));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations hvsim_inc_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = hvsim_inc_read,
+	.write = hvsim_inc_write,
+	.llseek = default_llseek,
+};
+
 /**
  * hvsim_debugfs_init() - expose the simulator's state
  * @sim: the simulator.
  * @parent: directory to create "hvsim" in.
  *
  * Files: stats (per-op counters, faults), p2m (every populated run of every
- * domain), mem and mem_domid (a frontend's accesses), use (another domain's
+ * domain), mem and mem_domid (a frontend's accesses), inc (a frontend vCPU's
+ * loop of locked increments), use (another domain's
  * use of a frontend page), new_domain and destroy (a frontend's start
- * and end).  Removed by
- * hvsim_destroy().
+ * and end).  Removed by hvsim_debugfs_fini().
  */
 void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 {
@@ -273,9 +394,24 @@ void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent)
 	debugfs_create_file("p2m", 0400, sim->debugfs, sim, &hvsim_p2m_fops);
 	debugfs_create_file("mem", 0600, sim->debugfs, sim, &hvsim_mem_fops);
 	debugfs_create_u16("mem_domid", 0600, sim->debugfs, &sim->mem_domid);
+	debugfs_create_file("inc", 0600, sim->debugfs, sim, &hvsim_inc_fops);
 	debugfs_create_file("use", 0200, sim->debugfs, sim, &hvsim_use_fops);
 	debugfs_create_file("new_domain", 0200, sim->debugfs, sim,
 			    &hvsim_new_domain_fops);
 	debugfs_create_file("destroy", 0200, sim->debugfs, sim,
 			    &hvsim_destroy_fops);
+}
+
+/**
+ * hvsim_debugfs_fini() - remove what hvsim_debugfs_init() made
+ * @sim: the simulator.
+ *
+ * Once the files are gone (debugfs waits for their callers) no loop of
+ * "inc" can start again: the one running, if any, is stopped.
+ */
+void hvsim_debugfs_fini(struct hvsim *sim)
+{
+	debugfs_remove_recursive(sim->debugfs);
+	sim->debugfs = NULL;
+	hvsim_inc_stop(sim);
 }

@@ -10,7 +10,6 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": hvsim: " fmt
 
 #include <linux/bits.h>
-#include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
@@ -201,7 +200,6 @@ void hvsim_destroy(struct hvsim *sim)
 	unsigned long pfn;
 	unsigned int slot;
 
-	debugfs_remove_recursive(sim->debugfs);
 	for (slot = 1; slot < HVSIM_MAX_DOMAINS; slot++)
 		if (sim->doms[slot])
 			hvsim_domain_destroy(sim, sim->doms[slot]->domid);

@@ -115,10 +115,13 @@ static struct hvsim_fault_srv *hvsim_fault_claimant(struct hvsim *sim,
 	return NULL;
 }
 
-/* One execution of the access, under sim->lock; -EFAULT on a hole. */
+/*
+ * One execution of the access, under sim->lock (so an increment is atomic
+ * against every other frontend access); -EFAULT on a hole.
+ */
 static int hvsim_access_locked(struct hvsim *sim, struct hvsim_domain *d,
 			       u64 gfn, unsigned int offset, void *buf,
-			       size_t len, bool write)
+			       size_t len, enum hvsim_access kind)
 {
 	struct hvsim_entry *pe;
 	void *va;
@@ -134,13 +137,20 @@ static int hvsim_access_locked(struct hvsim *sim, struct hvsim_domain *d,
 	if ((pe->type != HVSIM_P2M_RAM && pe->type != HVSIM_P2M_LENT) ||
 	    (pe->flags & XEN_GPUMEM_EXT_MMIO) || !pfn_valid(pe->frame))
 		return -EIO;
-	if (write && (pe->flags & XEN_GPUMEM_EXT_RO))
+	if (kind != HVSIM_READ && (pe->flags & XEN_GPUMEM_EXT_RO))
 		return -EACCES;
 	va = kmap_local_page(pfn_to_page(pe->frame));
-	if (write)
-		memcpy(va + offset, buf, len);
-	else
+	switch (kind) {
+	case HVSIM_READ:
 		memcpy(buf, va + offset, len);
+		break;
+	case HVSIM_WRITE:
+		memcpy(va + offset, buf, len);
+		break;
+	case HVSIM_INC:
+		atomic_inc((atomic_t *)(va + offset));
+		break;
+	}
 	kunmap_local(va);
 	return 0;
 }
@@ -199,36 +209,16 @@ static int hvsim_fault_wait(struct hvsim *sim, struct hvsim_fault_srv *s,
 	return left ? 0 : -ETIMEDOUT;
 }
 
-/**
- * hvsim_frontend_vcpu_access() - read or write memory as a frontend vCPU
- * @sim: the simulator.
- * @domid: the frontend.
- * @vcpu: the vCPU, below HVSIM_NR_VCPUS; one access at a time each.
- * @gfn: the GFN it touches.
- * @offset: byte offset in the page.
- * @buf: data to write, or room for data read.
- * @len: bytes; @offset + @len must stay within the page.
- * @write: write instead of read.
- *
- * On an unpopulated GFN claimed by a fault server, the vCPU is paused on a
- * fault until the server answers, as under Xen; may sleep then.
- *
- * Return: 0; -EFAULT for an unpopulated GFN that no server serves (the
- * access faults to the backend and is counted), or that the server answered
- * EMULATE, or after XEN_GPUMEM_FAULT_MAX_TRIES faults; -ESRCH when the
- * server answered CRASH (the frontend is destroyed) or there is no such
- * frontend; -ETIMEDOUT when no answer came; -EBUSY when @vcpu is paused
- * already; -EACCES for a write to a read-only entry; -EIO for frames the
- * simulator does not back with RAM (MMIO, grants, foreign); -EINVAL.
- */
-int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
-			       unsigned int vcpu, u64 gfn,
-			       unsigned int offset, void *buf, size_t len,
-			       bool write)
+/* The access of hvsim_frontend_vcpu_access(), of any kind. */
+static int hvsim_vcpu_access(struct hvsim *sim, domid_t domid,
+			     unsigned int vcpu, u64 gfn, unsigned int offset,
+			     void *buf, size_t len, enum hvsim_access kind)
 {
+	/* An increment reads and writes: x86 reports it as a write. */
 	struct gpumem_fault_event ev = {
 		.gfn = gfn, .vcpu = vcpu,
-		.access = write ? XEN_GPUMEM_FAULT_W : XEN_GPUMEM_FAULT_R,
+		.access = kind == HVSIM_READ ? XEN_GPUMEM_FAULT_R :
+					       XEN_GPUMEM_FAULT_W,
 	};
 	struct hvsim_fault_srv *s;
 	struct hvsim_domain *d;
@@ -243,7 +233,7 @@ int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
 		rc = hvsim_target(sim, domid, &d);
 		if (!rc)
 			rc = hvsim_access_locked(sim, d, gfn, offset, buf, len,
-						 write);
+						 kind);
 		s = rc == -EFAULT ? hvsim_fault_claimant(sim, d, gfn) : NULL;
 		if (s && ++ev.attempt > XEN_GPUMEM_FAULT_MAX_TRIES) {
 			/* No progress: EMULATE, as Xen decides itself. */
@@ -279,6 +269,37 @@ int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
 		return -EFAULT;
 	}
 }
+
+/**
+ * hvsim_frontend_vcpu_access() - read or write memory as a frontend vCPU
+ * @sim: the simulator.
+ * @domid: the frontend.
+ * @vcpu: the vCPU, below HVSIM_NR_VCPUS; one access at a time each.
+ * @gfn: the GFN it touches.
+ * @offset: byte offset in the page.
+ * @buf: data to write, or room for data read.
+ * @len: bytes; @offset + @len must stay within the page.
+ * @write: write instead of read.
+ *
+ * On an unpopulated GFN claimed by a fault server, the vCPU is paused on a
+ * fault until the server answers, as under Xen; may sleep then.
+ *
+ * Return: 0; -EFAULT for an unpopulated GFN that no server serves (the
+ * access faults to the backend and is counted), or that the server answered
+ * EMULATE, or after XEN_GPUMEM_FAULT_MAX_TRIES faults; -ESRCH when the
+ * server answered CRASH (the frontend is destroyed) or there is no such
+ * frontend; -ETIMEDOUT when no answer came; -EBUSY when @vcpu is paused
+ * already; -EACCES for a write to a read-only entry; -EIO for frames the
+ * simulator does not back with RAM (MMIO, grants, foreign); -EINVAL.
+ */
+int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
+			       unsigned int vcpu, u64 gfn,
+			       unsigned int offset, void *buf, size_t len,
+			       bool write)
+{
+	return hvsim_vcpu_access(sim, domid, vcpu, gfn, offset, buf, len,
+				 write ? HVSIM_WRITE : HVSIM_READ);
+}
 EXPORT_SYMBOL_IF_KUNIT(hvsim_frontend_vcpu_access);
 
 /**
@@ -301,6 +322,33 @@ int hvsim_frontend_access(struct hvsim *sim, domid_t domid, u64 gfn,
 					  write);
 }
 EXPORT_SYMBOL_IF_KUNIT(hvsim_frontend_access);
+
+/**
+ * hvsim_frontend_vcpu_inc() - a locked increment by a frontend vCPU
+ * @sim: the simulator.
+ * @domid: the frontend.
+ * @vcpu: the vCPU, below HVSIM_NR_VCPUS; one access at a time each.
+ * @gfn: the GFN of the counter.
+ * @offset: byte offset of the 32-bit counter in the page, 4-aligned.
+ *
+ * x86's ``lock incl`` on the frontend's memory: read, add one and write
+ * back as one access, atomic against every other frontend access.  On a
+ * GFN with nothing mapped it faults (a write access) like
+ * hvsim_frontend_vcpu_access(), and is executed again after a RETRY, never
+ * emulated: a count of increments that each returned 0 is the counter's.
+ *
+ * Return: as hvsim_frontend_vcpu_access(); -EINVAL for a misaligned
+ * @offset.
+ */
+int hvsim_frontend_vcpu_inc(struct hvsim *sim, domid_t domid,
+			    unsigned int vcpu, u64 gfn, unsigned int offset)
+{
+	if (!IS_ALIGNED(offset, sizeof(u32)))
+		return -EINVAL;
+	return hvsim_vcpu_access(sim, domid, vcpu, gfn, offset, NULL,
+				 sizeof(u32), HVSIM_INC);
+}
+EXPORT_SYMBOL_IF_KUNIT(hvsim_frontend_vcpu_inc);
 
 int hvsim_hv_fault_open(struct gpumem_hv *hv, domid_t domid, u64 instance,
 			gpumem_fault_fn *fn, void *data,

@@ -135,6 +135,7 @@ static int hvsim_hv_query(struct gpumem_hv *hv, domid_t domid,
 
 static void hvsim_hv_destroy(struct gpumem_hv *hv)
 {
+	hvsim_debugfs_fini(to_hvsim(hv));
 	hvsim_destroy(to_hvsim(hv));
 }
 
@@ -274,6 +275,7 @@ struct hvsim *hvsim_create(u64 backend_max_pages)
 	spin_lock_init(&sim->lock);
 	spin_lock_init(&sim->fault_lock);
 	init_waitqueue_head(&sim->fault_wq);
+	mutex_init(&sim->inc.lock);
 	sim->mem_domid = 1;
 #ifdef CONFIG_FAULT_INJECTION
 	sim->fail = (struct fault_attr)FAULT_ATTR_INITIALIZER;

@@ -31,6 +31,7 @@
 #define _XEN_GPUMEM_HVSIM_PRIV_H
 
 #include <linux/fault-inject.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -73,6 +74,26 @@ struct hvsim_range {
 
 struct hvsim_fault_srv;
 
+/*
+ * debugfs "inc": a frontend vCPU's loop of locked increments.  @lock
+ * serializes its start and stop; the loop itself writes @done and @rc.
+ */
+struct hvsim_inc {
+	struct mutex lock;		/* start and stop */
+	struct task_struct *task;	/* the loop, NULL when stopped */
+	domid_t domid;
+	u64 gfn;
+	u64 done;			/* increments completed */
+	int rc;				/* what ended the loop, 0 if stopped */
+};
+
+/* What a frontend vCPU's access does. */
+enum hvsim_access {
+	HVSIM_READ,
+	HVSIM_WRITE,
+	HVSIM_INC,	/* a locked increment of a u32 */
+};
+
 struct hvsim {
 	struct gpumem_hv hv;
 	spinlock_t lock;	/* the hypervisor lock: all state below */
@@ -96,6 +117,7 @@ struct hvsim {
 	wait_queue_head_t fault_wq;	/* paused vCPUs, closing servers */
 	struct dentry *debugfs;
 	u16 mem_domid;			/* the frontend debugfs "mem" shows */
+	struct hvsim_inc inc;
 #ifdef CONFIG_FAULT_INJECTION
 	struct fault_attr fail;		/* hypercalls that fail (tests) */
 #endif

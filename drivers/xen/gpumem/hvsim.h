@@ -144,6 +144,7 @@ void hvsim_destroy(struct hvsim *sim);
 struct gpumem_hv *hvsim_hv(struct hvsim *sim);
 struct hvsim *hvsim_from_hv(struct gpumem_hv *hv);
 void hvsim_debugfs_init(struct hvsim *sim, struct dentry *parent);
+void hvsim_debugfs_fini(struct hvsim *sim);
 
 /* Configuration of the simulated machine. */
 int hvsim_domain_create(struct hvsim *sim, domid_t domid, u64 nr_gfns,
@@ -166,6 +167,8 @@ int hvsim_frontend_vcpu_access(struct hvsim *sim, domid_t domid,
 			       unsigned int vcpu, u64 gfn,
 			       unsigned int offset, void *buf, size_t len,
 			       bool write);
+int hvsim_frontend_vcpu_inc(struct hvsim *sim, domid_t domid,
+			    unsigned int vcpu, u64 gfn, unsigned int offset);
 bool hvsim_fault_claimed(struct hvsim *sim, domid_t domid, u64 gfn);
 void hvsim_fault_stats(struct hvsim *sim, struct hvsim_fault_stats *out);
 

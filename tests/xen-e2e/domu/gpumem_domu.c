@@ -10,11 +10,14 @@
  *    read returns; unpopulated, Xen emulates the access with no device model
  *    behind it (reads all-ones, writes dropped);
  *  - @steal_pages pages of its own RAM, filled with a known pattern at load,
- *    whose GFNs dom0 can STEAL and RETURN.
+ *    whose GFNs dom0 can STEAL and RETURN;
+ *  - for make xen-bench, a second window of @bench_nr GFNs from @bench_gfn
+ *    (none by default), mapped write-back as the RAM dom0 lends there is.
  *
  * dom0 drives it through xenstore, under this domain's data/gpumem:
- *   ready   "<gfn> <nr> <steal gfn> <steal pages>", written at load
- *   cmd     "<seq> <op> [byte]", written by dom0; op is one of
+ *   ready   "<gfn> <nr> <steal gfn> <steal pages> <bench gfn> <bench
+ *           pages>", written at load
+ *   cmd     "<seq> <op> [byte [pages]]", written by dom0; op is one of
  *           read    first 8 bytes of each window page
  *           write   fill each window page i with byte + i
  *           sread   first 8 bytes of each stolen-buffer page
@@ -23,6 +26,14 @@
  *                   byte; the result is "<seq> grant <ref>" (decimal)
  *           ungrant end that grant: "<seq> ungrant ok", or "busy" while
  *                   dom0 still maps it
+ *           inc     byte 1: start a thread that repeats x86's "lock incl" on
+ *                   the 32-bit counter at the window's first byte; byte 0:
+ *                   stop it, "<seq> inc <increments done> <counter>" (in
+ *                   decimal).  Every increment is re-executed after a
+ *                   fault, never emulated, only when the two are equal
+ *           touch   read byte 0 of the first @pages pages of the bench
+ *                   window in order, timed: "<seq> touch <pages> <ns>
+ *                   <pages whose byte 0 is not byte + i>" (decimal)
  *   result  "<seq> <op> <page 0 bytes> <page 1 bytes> ...", once done
  * Every result is also printed to the console (hvc0), which xenconsoled
  * logs in dom0.
@@ -34,8 +45,11 @@
 
 #include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <xen/grant_table.h>
@@ -55,14 +69,54 @@ static unsigned int steal_pages = 4;
 module_param(steal_pages, uint, 0444);
 MODULE_PARM_DESC(steal_pages, "RAM pages offered to STEAL (1-16, a power of 2)");
 
+static unsigned long bench_gfn = 0x20000;
+module_param(bench_gfn, ulong, 0444);
+MODULE_PARM_DESC(bench_gfn, "first GFN of the bench window (2 MiB-aligned, not RAM)");
+
+static unsigned int bench_nr;
+module_param(bench_nr, uint, 0444);
+MODULE_PARM_DESC(bench_nr, "pages in the bench window (0: none, at most 65536)");
+
 #define DOMU_DIR	"data/gpumem"
 #define DOMU_MAX_PAGES	16
 #define DOMU_LINE	(32 + DOMU_MAX_PAGES * 17)
 
 static void __iomem *win;
+static u8 *bench;	/* the bench window, write-back */
 static struct page *buf;
 static char line[DOMU_LINE];
 static int granted = -1;	/* the grant reference of "grant", or -1 */
+static struct task_struct *inc_task;	/* the loop of "inc 1" */
+static u64 inc_done;
+
+/*
+ * The increments of "inc 1": a locked read-modify-write of the window's
+ * memory.  An access to a revoked GFN traps to Xen, which forwards it to
+ * dom0 and, once dom0 has mapped the page again, executes the instruction
+ * again; emulated instead, it would read and write the device model's
+ * MMIO, and the count would be lost.
+ */
+static int inc_loop(void *unused)
+{
+	u32 *ctr = (u32 __force *)win;
+
+	while (!kthread_should_stop()) {
+		asm volatile("lock incl %0" : "+m" (*ctr) : : "memory");
+		inc_done++;
+		if (!(inc_done & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void inc_stop(void)
+{
+	if (inc_task) {
+		kthread_stop(inc_task);
+		put_task_struct(inc_task);
+		inc_task = NULL;
+	}
+}
 
 static void dump_io(char *p, size_t left)
 {
@@ -90,13 +144,30 @@ static void dump_ram(char *p, size_t left)
 	}
 }
 
+/*
+ * "touch": byte 0 of each page in order, as a program walking a buffer
+ * does; a page dom0 lent is read, an empty one faults first.
+ */
+static void touch(char *p, size_t left, unsigned int byte, unsigned int pages)
+{
+	unsigned int i, bad = 0;
+	u64 t;
+
+	t = ktime_get_ns();
+	for (i = 0; i < pages; i++)
+		if (READ_ONCE(bench[(size_t)i * PAGE_SIZE]) != ((byte + i) & 0xff))
+			bad++;
+	t = ktime_get_ns() - t;
+	scnprintf(p, left, " %u %llu %u", pages, (unsigned long long)t, bad);
+}
+
 static void run(const char *cmd)
 {
-	unsigned int seq, byte = 0, i;
+	unsigned int seq, byte = 0, pages = 0, i;
 	char op[8];
 	int n, len;
 
-	n = sscanf(cmd, "%u %7s %x", &seq, op, &byte);
+	n = sscanf(cmd, "%u %7s %x %u", &seq, op, &byte, &pages);
 	if (n < 2) {
 		pr_warn("bad command \"%s\"\n", cmd);
 		return;
@@ -127,6 +198,24 @@ static void run(const char *cmd)
 		} else {
 			scnprintf(line + len, sizeof(line) - len, " busy");
 		}
+	} else if (!strcmp(op, "inc") && n == 3 && byte == 1 && !inc_task) {
+		inc_done = 0;
+		inc_task = kthread_run(inc_loop, NULL, "gpumem-inc");
+		if (IS_ERR(inc_task)) {
+			scnprintf(line + len, sizeof(line) - len, " %ld",
+				  PTR_ERR(inc_task));
+			inc_task = NULL;
+		} else {
+			get_task_struct(inc_task);
+			scnprintf(line + len, sizeof(line) - len, " started");
+		}
+	} else if (!strcmp(op, "touch") && n == 4 && pages &&
+		   pages <= bench_nr) {
+		touch(line + len, sizeof(line) - len, byte, pages);
+	} else if (!strcmp(op, "inc") && n == 3 && byte == 0 && inc_task) {
+		inc_stop();
+		scnprintf(line + len, sizeof(line) - len, " %llu %u",
+			  (unsigned long long)inc_done, readl(win));
 	} else {
 		scnprintf(line + len, sizeof(line) - len, " unknown");
 	}
@@ -156,17 +245,26 @@ static struct xenbus_watch watch = {
 static int __init gpumem_domu_init(void)
 {
 	unsigned long sgfn;
-	char ready[64];
+	char ready[96];
 	int rc;
 
 	if (!xen_domain() || xen_initial_domain())
 		return -ENODEV;
 	if (!nr || nr > DOMU_MAX_PAGES || !steal_pages ||
-	    steal_pages > DOMU_MAX_PAGES || !is_power_of_2(steal_pages))
+	    steal_pages > DOMU_MAX_PAGES || !is_power_of_2(steal_pages) ||
+	    bench_nr > 65536 || !IS_ALIGNED(bench_gfn, 512))
 		return -EINVAL;
 	win = ioremap(PFN_PHYS(gfn), nr * PAGE_SIZE);
 	if (!win)
 		return -ENOMEM;
+	if (bench_nr) {
+		bench = memremap(PFN_PHYS(bench_gfn), (size_t)bench_nr * PAGE_SIZE,
+				 MEMREMAP_WB);
+		if (!bench) {
+			rc = -ENOMEM;
+			goto err_unmap;
+		}
+	}
 	buf = alloc_pages(GFP_KERNEL, ilog2(steal_pages));
 	if (!buf) {
 		rc = -ENOMEM;
@@ -174,8 +272,8 @@ static int __init gpumem_domu_init(void)
 	}
 	run("0 swrite d0");
 	sgfn = pfn_to_gfn(page_to_pfn(buf));
-	scnprintf(ready, sizeof(ready), "%#lx %u %#lx %u", gfn, nr, sgfn,
-		  steal_pages);
+	scnprintf(ready, sizeof(ready), "%#lx %u %#lx %u %#lx %u", gfn, nr,
+		  sgfn, steal_pages, bench_gfn, bench_nr);
 	rc = register_xenbus_watch(&watch);
 	if (rc)
 		goto err_free;
@@ -191,6 +289,8 @@ static int __init gpumem_domu_init(void)
 err_free:
 	__free_pages(buf, ilog2(steal_pages));
 err_unmap:
+	if (bench)
+		memunmap(bench);
 	iounmap(win);
 	return rc;
 }
@@ -198,9 +298,12 @@ err_unmap:
 static void __exit gpumem_domu_exit(void)
 {
 	unregister_xenbus_watch(&watch);
+	inc_stop();
 	/* Pages dom0 still maps through a grant are leaked, never freed. */
 	if (granted < 0 || gnttab_try_end_foreign_access(granted))
 		__free_pages(buf, ilog2(steal_pages));
+	if (bench)
+		memunmap(bench);
 	iounmap(win);
 }
 
