@@ -510,6 +510,32 @@ static void pf_queue_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim_stats(test).emulated, 2);
 }
 
+/*
+ * read() into a buffer it cannot write: EFAULT, and the record stays
+ * queued (its vCPU paused, its lost count kept) for the next read.
+ */
+static void pf_read_efault_keeps_record(struct kunit *test)
+{
+	struct gpumem_test_env *env = test_env(test);
+	struct gpumem_fault_record rec;
+	struct pf_vcpu *a;
+
+	KUNIT_ASSERT_EQ(test, fault_enable(test, GFN0, WIN_NR,
+					   GPUMEM_FAULT_USER, 0), 0);
+	a = pf_vcpu_start(test, 0, GFN0 + 1);
+	wait_handed(test, 1);
+	KUNIT_EXPECT_EQ(test, gpumem_fault_read(env->ctx,
+						(char __user *)TASK_SIZE_MAX,
+						sizeof(rec), true), -EFAULT);
+	KUNIT_ASSERT_EQ(test, fault_read(test, &rec, true), sizeof(rec));
+	KUNIT_EXPECT_EQ(test, rec.vcpu, 0);
+	KUNIT_EXPECT_EQ(test, rec.gfn, GFN0 + 1);
+	KUNIT_EXPECT_EQ(test, fault_read(test, &rec, true), -EAGAIN);
+	KUNIT_ASSERT_EQ(test, fault_complete(test, rec.seq,
+					     GPUMEM_FAULT_EMULATE), 0);
+	KUNIT_EXPECT_EQ(test, pf_vcpu_wait(test, a), -EFAULT);
+}
+
 /* Close with a fault read but not completed: the vCPU resumes. */
 static void pf_close_with_fault_pending(struct kunit *test)
 {
@@ -873,6 +899,7 @@ static struct kunit_case pf_cases[] = {
 	KUNIT_CASE(pf_no_region_to_user),
 	KUNIT_CASE(pf_user_only),
 	KUNIT_CASE(pf_queue_overflow),
+	KUNIT_CASE(pf_read_efault_keeps_record),
 	KUNIT_CASE(pf_close_with_fault_pending),
 	KUNIT_CASE(pf_no_progress_bounded),
 	KUNIT_CASE(pf_kernel_no_progress_to_user),

@@ -433,6 +433,30 @@ static struct gpumem_fault *gpumem_fault_user(struct gpumem_ctx *ctx)
 	return f && (f->flags & GPUMEM_FAULT_USER) ? f : NULL;
 }
 
+/*
+ * A record read() could not copy out goes back to the head of the queue,
+ * with its lost count: its fault is still pending, and the device model
+ * never learnt its seq.  Not if it was answered since (close, or a
+ * COMPLETE of a guessed seq).
+ */
+static void gpumem_fault_requeue(struct gpumem_fault *f,
+				 struct gpumem_fault_slot *slot,
+				 const struct gpumem_fault_record *rec)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	if (!f->closing && slot->state == GPUMEM_FAULT_READ &&
+	    slot->seq == rec->seq) {
+		slot->state = GPUMEM_FAULT_QUEUED;
+		list_add(&slot->node, &f->queue);
+		f->queued++;
+		f->lost += rec->lost;
+		wake_up_interruptible_poll(&f->wq, EPOLLIN | EPOLLRDNORM);
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
 /**
  * gpumem_fault_read() - read() of a context: fault records
  * @ctx: the context.
@@ -442,7 +466,7 @@ static struct gpumem_fault *gpumem_fault_user(struct gpumem_ctx *ctx)
  *
  * Return: bytes read, whole records only; -EINVAL (@count below one
  * record), -ENXIO (GPUMEM_FAULT_USER not enabled), -EAGAIN, -ERESTARTSYS,
- * -EFAULT.
+ * -EFAULT (the record not copied stays queued).
  */
 ssize_t gpumem_fault_read(struct gpumem_ctx *ctx, char __user *buf,
 			  size_t count, bool nonblock)
@@ -480,8 +504,10 @@ ssize_t gpumem_fault_read(struct gpumem_ctx *ctx, char __user *buf,
 		spin_unlock_irqrestore(&f->lock, flags);
 		if (slot) {
 			/* The fault stays READ: COMPLETE answers it. */
-			if (copy_to_user(buf + done, &rec, sizeof(rec)))
+			if (copy_to_user(buf + done, &rec, sizeof(rec))) {
+				gpumem_fault_requeue(f, slot, &rec);
 				return done ? done : -EFAULT;
+			}
 			done += sizeof(rec);
 			continue;
 		}
