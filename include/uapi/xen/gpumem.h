@@ -262,15 +262,18 @@ struct gpumem_return {
  * @nr_pages: IN: GFNs in the window, not 0.
  * @domid: IN: the bound domain.
  * @flags: IN: GPUMEM_FAULT_KERNEL, GPUMEM_FAULT_USER, or both.
- * @max_pending: IN: faults queued for read() at once, 0 for one per vCPU.
+ * @max_pending: IN: records queued for read() at once (records read and not
+ *               completed do not count), 0 for one per vCPU.
  * @nr_vcpus: OUT: the frontend's vCPUs (at most one fault each is in
  *            flight).  Must be 0 on entry.
  *
  * From now on a frontend access to a GFN of the window that maps nothing
  * (never populated, or revoked) pauses the vCPU and comes to this context.
  * With GPUMEM_FAULT_KERNEL the module maps what backs the GFN now if a
- * region covers it (and up to 2 MiB around it), without a round trip to
- * userspace, and the vCPU re-executes the access.  Faults it cannot serve,
+ * region covers it (and the empty GFNs next to it in the region, within
+ * the aligned 2 MiB block around it, or, for faults in sequence, the next
+ * block of up to 16 MiB), without a round trip to userspace, and the vCPU
+ * re-executes the access.  Faults it cannot serve,
  * or all of them without GPUMEM_FAULT_KERNEL, are queued as struct
  * gpumem_fault_record for read() when GPUMEM_FAULT_USER is set, and
  * answered GPUMEM_FAULT_EMULATE otherwise.  Once per context.
