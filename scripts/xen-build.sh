@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# The reference Xen: Debian's Xen 4.17 source with the project's patch series
-# (xen/patches/*.patch, in name order) applied, hypervisor only.
+# The reference Xen: Debian's Xen source with the project's patch series for
+# that version (xen/patches/<series>/*.patch, in name order) applied,
+# hypervisor only.  Two series: 4.17 (Debian 12's Xen, the default) and 4.20
+# (Debian 13's).
 #
 #   scripts/xen-build.sh            build (or reuse) and print the ELF's path
 #
 # Inputs:
+#   XEN_SERIES        4.17 (default) or 4.20
 #   XEN_GPUMEM_CACHE  cache directory (default /var/cache/xen-gpumem)
-#   XEN_SRC_VERSION   Debian source version (default 4.17.5+72-g01140da4e8-1,
-#                     the one bookworm's archive serves)
+#   XEN_SRC_VERSION   Debian source version (default: 4.17.5+72-g01140da4e8-1,
+#                     the one bookworm's archive serves; for 4.20,
+#                     4.20.4+63-g7abfd2bce2-0+deb13u1, trixie's)
 #   JOBS              make -j (default 2)
 # Outputs (everything under $XEN_GPUMEM_CACHE):
-#   xen-src/          the Debian source package, fetched once with
-#                     apt-get source, and pristine/, its unpacked tree
+#   xen-src/          4.17's Debian source package, fetched once with
+#                     apt-get source, and pristine/, its unpacked tree;
+#                     xen-src-trixie/ the same for 4.20, fetched through
+#                     scripts/apt-trixie.sh (a private apt configuration)
 #   xen-build/xen-<key>.gz  the hypervisor as Debian installs it (/boot)
 #   xen-build/xen-<key>     the uncompressed ELF, for QEMU's multiboot -kernel
 #   xen-build/xen           symlink to the newest ELF
@@ -21,15 +27,21 @@
 # unchanged one reuses the cached ELF.  The last line on stdout is the ELF's
 # path; everything else goes to stderr.
 #
-# Needs root once (a deb-src entry in /etc/apt/sources.list.d and apt-get
-# update) and the build tools of scripts/install-deps.sh.
+# 4.17 needs root once (a bookworm deb-src entry in /etc/apt/sources.list.d
+# and apt-get update); both need the build tools of scripts/install-deps.sh.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" xen-build
 
-version=${XEN_SRC_VERSION:-4.17.5+72-g01140da4e8-1}
+series=${XEN_SERIES:-4.17}
+case $series in
+4.17)	version=${XEN_SRC_VERSION:-4.17.5+72-g01140da4e8-1}
+	src=$cache/xen-src ;;
+4.20)	version=${XEN_SRC_VERSION:-4.20.4+63-g7abfd2bce2-0+deb13u1}
+	src=$cache/xen-src-trixie ;;
+*)	echo "xen-build: FAIL: XEN_SERIES=$series: 4.17 or 4.20" >&2; exit 1 ;;
+esac
 jobs=${JOBS:-2}
 hold xen-build
-src=$cache/xen-src
 out=$cache/xen-build
 list=/etc/apt/sources.list.d/xen-gpumem-src.list
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -40,10 +52,19 @@ mkdir -p "$src" "$out"
 exec 9> "$out/.lock"
 flock 9
 
-# 1. The source package, once.
-dsc=$src/xen_$version.dsc
-if [ ! -s "$src/pristine/.version" ] ||
-   [ "$(cat "$src/pristine/.version")" != "$version" ]; then
+# The source package into $src, once: 4.17's from bookworm's deb-src (an
+# entry in the host's sources.list.d), 4.20's from trixie through the
+# private apt configuration of scripts/apt-trixie.sh.
+fetch_source() {
+	local want
+
+	[ -s "$dsc" ] && return
+	log "apt-get source xen=$version"
+	if [ "$series" = 4.20 ]; then
+		(cd "$src" && "$top/scripts/apt-trixie.sh" source --download-only \
+			"xen=$version" >&2) || fail "apt-get source xen=$version (trixie)"
+		return
+	fi
 	want="deb-src [signed-by=$keyring] http://deb.debian.org/debian bookworm main
 deb-src [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main"
 	if [ ! -f "$list" ] || [ "$(cat "$list")" != "$want" ]; then
@@ -52,13 +73,17 @@ deb-src [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-secu
 		log "apt-get update (deb-src entries in $list)"
 		apt-get update -q >&2
 	fi
-	if [ ! -s "$dsc" ]; then
-		log "apt-get source xen=$version"
-		(cd "$src" && apt-get source -q --download-only "xen=$version" >&2) ||
-			{ apt-get update -q >&2 &&
-			  (cd "$src" && apt-get source -q --download-only "xen=$version" >&2); } ||
-			fail "apt-get source xen=$version"
-	fi
+	(cd "$src" && apt-get source -q --download-only "xen=$version" >&2) ||
+		{ apt-get update -q >&2 &&
+		  (cd "$src" && apt-get source -q --download-only "xen=$version" >&2); } ||
+		fail "apt-get source xen=$version"
+}
+
+# 1. The source package, once.
+dsc=$src/xen_$version.dsc
+if [ ! -s "$src/pristine/.version" ] ||
+   [ "$(cat "$src/pristine/.version")" != "$version" ]; then
+	fetch_source
 	rm -rf "$src/pristine" "$src/pristine.tmp"
 	dpkg-source --no-check -x "$dsc" "$src/pristine.tmp" >&2
 	echo "$version" > "$src/pristine.tmp/.version"
@@ -67,9 +92,9 @@ fi
 
 # 2. The key of this build.
 shopt -s nullglob
-patches=("$top"/xen/patches/*.patch)	# name order: the glob sorts
+patches=("$top/xen/patches/$series"/*.patch)	# name order: the glob sorts
 shopt -u nullglob
-[ ${#patches[@]} -gt 0 ] || fail "no patches in $top/xen/patches"
+[ ${#patches[@]} -gt 0 ] || fail "no patches in $top/xen/patches/$series"
 key=$( { echo "$version"; cat "$src/pristine/debian/xen-kconfig";
 	 for p in "${patches[@]}"; do basename "$p"; cat "$p"; done; } |
 	sha256sum | cut -c1-16)
