@@ -208,6 +208,7 @@ static int dmabuf_test_init(struct kunit *test)
 							&fx->fb), 0);
 	gpumem_test_env_init(test, &fx->env, &(struct gpumem_limits){
 		.max_extents = 8, .max_regions = 8, .max_pages = 2 * BIG_PAGES,
+		.max_pinned_pages = 2 * NPAGES,
 	}, 2 * BIG_PAGES);
 	KUNIT_ASSERT_EQ(test, hvsim_iomem_permit(fx->env.sim, BAR_PFN,
 						 BIG_PAGES), 0);
@@ -310,6 +311,64 @@ static void dmabuf_vram_moved_to_system(struct kunit *test)
 	expect_sys(test, GFN0, NPAGES, 0);
 	KUNIT_EXPECT_EQ(test, fx->fb.maps, 2);
 	KUNIT_EXPECT_EQ(test, fx->fb.pins, 0);
+}
+
+static long unmap_region(struct kunit *test, u64 region)
+{
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_unmap u = { .region = region, .domid = FE };
+
+	return gpumem_test_ioctl(test, &fx->env, GPUMEM_IOCTL_UNMAP, &u,
+				 sizeof(u));
+}
+
+/*
+ * GPUMEM_MAP_PIN: the dynamic exporter's pin callback runs at MAP and its
+ * unpin at UNMAP; each pin counts the whole buffer against
+ * max_pinned_pages (here two of its 16 pages), and a pin beyond it is
+ * refused with nothing left pinned or mapped.  Where move_notify is off
+ * the core also pins the buffer while it is mapped (@core), and QUERY
+ * says which.
+ */
+static void dmabuf_pin(struct kunit *test)
+{
+	unsigned int core = !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY);
+	struct dmabuf_fixture *fx = test->priv;
+	struct gpumem_query q = {};
+	u64 r1, r2, r3;
+
+	export(test, &fake_dynamic_ops, true);
+	KUNIT_ASSERT_EQ(test, gpumem_test_ioctl(test, &fx->env,
+						GPUMEM_IOCTL_QUERY, &q,
+						sizeof(q)), 0);
+	KUNIT_EXPECT_EQ(test, !!(q.features & GPUMEM_FEAT_MOVE_NOTIFY), !core);
+	KUNIT_EXPECT_EQ(test, q.max_pinned_pages, 2 * NPAGES);
+
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 0, 1, GFN0,
+					 GPUMEM_MAP_PIN, &r1), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 1 + core);
+	expect_bar(test, GFN0, 1, 0);
+	KUNIT_ASSERT_EQ(test, map_dmabuf(test, fx->fd, 1, 1, GFN0 + 1,
+					 GPUMEM_MAP_PIN, &r2), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 2 + 2 * core);
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 2, 1, GFN0 + 2,
+					 GPUMEM_MAP_PIN, NULL), -E2BIG);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 2 + 2 * core);
+	KUNIT_EXPECT_EQ(test, fe_entry(test, GFN0 + 2).type, HVSIM_P2M_HOLE);
+	KUNIT_EXPECT_EQ(test, lent(test), 2);
+
+	/* Without the flag: refused where the core would pin, else free. */
+	KUNIT_EXPECT_EQ(test, map_dmabuf(test, fx->fd, 2, 1, GFN0 + 2, 0, &r3),
+			core ? -EOPNOTSUPP : 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 2 + 2 * core);
+	if (!core)
+		KUNIT_EXPECT_EQ(test, unmap_region(test, r3), 0);
+
+	KUNIT_EXPECT_EQ(test, unmap_region(test, r1), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 1 + core);
+	KUNIT_EXPECT_EQ(test, unmap_region(test, r2), 0);
+	KUNIT_EXPECT_EQ(test, fx->fb.pins, 0);
+	KUNIT_EXPECT_EQ(test, lent(test), 0);
 }
 
 /* Segments and 4096-page chunks that do not line up: one walk, no gap. */
@@ -640,6 +699,7 @@ static void dmabuf_bad_input(struct kunit *test)
 
 static struct kunit_case dmabuf_cases[] = {
 	KUNIT_CASE(dmabuf_vram_moved_to_system),
+	KUNIT_CASE(dmabuf_pin),
 	KUNIT_CASE(dmabuf_large_multi_segment),
 	KUNIT_CASE(dmabuf_offset_into_buffer),
 	KUNIT_CASE(dmabuf_lazy),

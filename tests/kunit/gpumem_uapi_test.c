@@ -18,12 +18,16 @@
 
 #define FE		ENV_FE
 #define FE_OTHER	ENV_FE_OTHER
+/* QUERY's bit for this kernel's dma-buf core. */
+#define FEAT_MOVE_NOTIFY \
+	(IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) ? GPUMEM_FEAT_MOVE_NOTIFY : 0)
 
 static const struct gpumem_limits uapi_limits = {
 	.max_extents = 64,
 	.max_regions = 16,
 	.max_pages = 4096,
 	.max_stolen_pages = 128,
+	.max_pinned_pages = 64,
 };
 
 static int uapi_test_init(struct kunit *test)
@@ -100,6 +104,7 @@ static void uapi_query_unbound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q.max_regions, uapi_limits.max_regions);
 	KUNIT_EXPECT_EQ(test, q.max_pages, uapi_limits.max_pages);
 	KUNIT_EXPECT_EQ(test, q.max_stolen_pages, uapi_limits.max_stolen_pages);
+	KUNIT_EXPECT_EQ(test, q.max_pinned_pages, uapi_limits.max_pinned_pages);
 	KUNIT_EXPECT_EQ(test, q.flags, 0);
 	KUNIT_EXPECT_EQ(test, q.pad, 0);
 	/* Answered by the module alone. */
@@ -122,7 +127,7 @@ static void uapi_bind_then_query(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q.max_extents, uapi_limits.max_extents);
 	KUNIT_EXPECT_EQ(test, q.features,
 			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF |
-			GPUMEM_FEAT_STEAL | GPUMEM_FEAT_FAULT);
+			GPUMEM_FEAT_STEAL | GPUMEM_FEAT_FAULT | FEAT_MOVE_NOTIFY);
 	KUNIT_EXPECT_EQ(test, query_calls(test), 1);
 }
 
@@ -247,7 +252,7 @@ static void uapi_bind_without_slots(struct kunit *test)
 			GPUMEM_HV_OP_FAULT);
 	KUNIT_EXPECT_EQ(test, query(test).features,
 			GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF |
-			GPUMEM_FEAT_FAULT);
+			GPUMEM_FEAT_FAULT | FEAT_MOVE_NOTIFY);
 	KUNIT_EXPECT_EQ(test, gpumem_test_ioctl(test, fx, GPUMEM_IOCTL_STEAL,
 						&s, sizeof(s)), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, hvsim_slots_in_use(fx->sim), 0);
@@ -261,6 +266,7 @@ static const unsigned int query_offsets[] = {
 	offsetof(struct gpumem_query, features) + 7,
 	offsetof(struct gpumem_query, pad),
 	offsetof(struct gpumem_query, max_stolen_pages),
+	offsetof(struct gpumem_query, max_pinned_pages),
 	offsetof(struct gpumem_query, reserved),
 	sizeof(struct gpumem_query) - 1,
 };

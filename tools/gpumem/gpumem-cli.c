@@ -126,16 +126,19 @@ static int cmd_info(uint32_t domid)
 	       q.hv_ops & GPUMEM_HV_OP_STEAL ? " steal" : "",
 	       q.hv_ops & GPUMEM_HV_OP_RETURN ? " return" : "",
 	       q.hv_ops & GPUMEM_HV_OP_FAULT ? " fault" : "");
-	printf("features         %#llx:%s%s%s%s\n", (unsigned long long)q.features,
+	printf("features         %#llx:%s%s%s%s%s\n",
+	       (unsigned long long)q.features,
 	       q.features & GPUMEM_FEAT_MAP_VA ? " map_va" : "",
 	       q.features & GPUMEM_FEAT_MAP_DMABUF ? " map_dmabuf" : "",
 	       q.features & GPUMEM_FEAT_STEAL ? " steal" : "",
-	       q.features & GPUMEM_FEAT_FAULT ? " fault" : "");
+	       q.features & GPUMEM_FEAT_FAULT ? " fault" : "",
+	       q.features & GPUMEM_FEAT_MOVE_NOTIFY ? " move_notify" : "");
 	printf("max_extents      %u\n", q.max_extents);
 	printf("max_extent_pages %u\n", q.max_extent_pages);
 	printf("max_regions      %u\n", q.max_regions);
 	printf("max_pages        %llu\n", (unsigned long long)q.max_pages);
 	printf("max_stolen_pages %llu\n", (unsigned long long)q.max_stolen_pages);
+	printf("max_pinned_pages %llu\n", (unsigned long long)q.max_pinned_pages);
 	libgpumem_close(h);
 	return 0;
 }

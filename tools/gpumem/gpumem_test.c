@@ -227,6 +227,11 @@ static int test_query_bind(void)
 	diag("d%u: hv_version %u hv_ops %#x features %#llx max_extents %u",
 	     domid, q.hv_version, q.hv_ops, (unsigned long long)q.features,
 	     q.max_extents);
+	diag("dynamic dmabuf exporters: %s; max_pinned_pages %llu",
+	     q.features & GPUMEM_FEAT_MOVE_NOTIFY ?
+	     "imported without a pin (move_notify)" :
+	     "only with GPUMEM_MAP_PIN (no move_notify in this kernel)",
+	     (unsigned long long)q.max_pinned_pages);
 	return PASS;
 }
 
@@ -386,7 +391,7 @@ static int test_map_va_errors(void)
 static int dmabuf_case(int buf, uint64_t len, uint64_t gfn, const uint64_t *want)
 {
 	const uint64_t n = len / PAGE;
-	uint64_t frames[64], region, i;
+	uint64_t frames[64], region, pinned, i;
 
 	CHECK(n <= 64, "too long");
 	CHECK_RC(libgpumem_map_dmabuf(h, buf, 0, len, gfn, 0, 0, &region),
@@ -399,6 +404,11 @@ static int dmabuf_case(int buf, uint64_t len, uint64_t gfn, const uint64_t *want
 	     gfn, n, frames[0]);
 	CHECK_RC(libgpumem_map_dmabuf(h, buf, len, PAGE, gfn + n, 0, 0, NULL),
 		 GPUMEM_IOCTL_MAP_DMABUF, -ERANGE);
+	/* A static exporter is pinned by the core: GPUMEM_MAP_PIN is a no-op. */
+	CHECK_RC(libgpumem_map_dmabuf(h, buf, 0, PAGE, gfn + n, GPUMEM_MAP_PIN,
+				      0, &pinned), GPUMEM_IOCTL_MAP_DMABUF, 0);
+	EXPECT_P2M(gfn + n, 1, "lent", false, NULL, NULL);
+	CHECK_RC(libgpumem_unmap(h, pinned), GPUMEM_IOCTL_UNMAP, 0);
 	close(buf);
 	EXPECT_P2M(gfn, n, "lent", false, NULL, NULL);
 	CHECK_RC(libgpumem_unmap(h, region), GPUMEM_IOCTL_UNMAP, 0);

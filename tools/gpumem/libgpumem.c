@@ -295,8 +295,10 @@ static const struct libgpumem_errmsg libgpumem_err_map_dmabuf[] = {
 	  "unaligned offset or len, len 0, unknown flags, region not 0, attach_sbdf without GPUMEM_MAP_PCI_ATTACH, or an extent refused as malformed" },
 	{ ENODEV,
 	  "no such PCI device, or the module's device still being set up" },
+	{ E2BIG,
+	  "the pin (GPUMEM_MAP_PIN: the whole buffer) would exceed max_pinned_pages, or max_regions or max_pages of the context would be exceeded, or more than 2^32-1 pages" },
 	{ EOPNOTSUPP,
-	  "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY, a PCI device whose DMA goes through DMA ops or an IOMMU, DMA addresses that are not the buffer's pages, or the hypervisor lacks MAP or REVOKE" },
+	  "a dynamic exporter without CONFIG_DMABUF_MOVE_NOTIFY and without GPUMEM_MAP_PIN, a PCI device whose DMA goes through DMA ops or an IOMMU, DMA addresses that are not the buffer's pages, or the hypervisor lacks MAP or REVOKE" },
 	{ EIO, "the exporter's mapping has unaligned or too few segments" },
 	LIBGPUMEM_ERR_END
 };

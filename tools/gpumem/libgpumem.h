@@ -133,7 +133,8 @@ int libgpumem_map_va(struct libgpumem_handle *h, void *hva, uint64_t len,
  * @offset: page-aligned byte offset in the buffer.
  * @len: page-aligned length in bytes, not 0.
  * @gfn: first frontend GFN.
- * @flags: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY, GPUMEM_MAP_PCI_ATTACH.
+ * @flags: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY, GPUMEM_MAP_PCI_ATTACH,
+ *         GPUMEM_MAP_PIN.
  * @attach_sbdf: with GPUMEM_MAP_PCI_ATTACH, GPUMEM_PCI_SBDF() of the device
  *               to attach with; else 0.
  * @region: out, may be NULL: the region's id, for libgpumem_unmap().

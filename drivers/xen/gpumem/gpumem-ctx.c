@@ -196,6 +196,7 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.max_regions = lim->max_regions;
 	q.max_pages = lim->max_pages;
 	q.max_stolen_pages = lim->max_stolen_pages;
+	q.max_pinned_pages = lim->max_pinned_pages;
 
 	mutex_lock(&ctx->lock);
 	q.domid = ctx->domid == DOMID_INVALID ? GPUMEM_DOMID_NONE : ctx->domid;
@@ -203,8 +204,11 @@ static int gpumem_ioctl_query(struct gpumem_ctx *ctx,
 	q.hv_ops = ctx->hvq.ops;
 	q.max_extents = ctx->max_extents;
 	q.max_extent_pages = ctx->max_extent_frames;
-	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map))
+	if (ctx->hvq.ops & XEN_GPUMEM_OP_BIT(XEN_DMOP_gpumem_map)) {
 		q.features |= GPUMEM_FEAT_MAP_VA | GPUMEM_FEAT_MAP_DMABUF;
+		if (IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY))
+			q.features |= GPUMEM_FEAT_MOVE_NOTIFY;
+	}
 	if ((ctx->hvq.ops & GPUMEM_STEAL_OPS) == GPUMEM_STEAL_OPS)
 		q.features |= GPUMEM_FEAT_STEAL;
 	if ((ctx->hvq.ops & GPUMEM_FAULT_OPS) == GPUMEM_FAULT_OPS &&
@@ -325,7 +329,8 @@ static int gpumem_ioctl_map_dmabuf(struct gpumem_ctx *ctx,
 		return -EINVAL;
 	rc = gpumem_check_new_region(ctx, a.domid, a.flags,
 				     GPUMEM_MAP_RO | GPUMEM_MAP_LAZY |
-				     GPUMEM_MAP_PCI_ATTACH, a.gfn, a.len);
+				     GPUMEM_MAP_PCI_ATTACH | GPUMEM_MAP_PIN,
+				     a.gfn, a.len);
 	if (rc)
 		return rc;
 

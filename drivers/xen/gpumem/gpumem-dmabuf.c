@@ -7,11 +7,18 @@
  * region's GFNs, synchronously and from preallocated extents, then drops
  * the attachment's mapping; the next populate maps the buffer where it now
  * lives, after waiting for the exporter's kernel fences (its move or clear).
- * The buffer is never pinned by the module: a pin moves a VRAM BO to system
- * memory.  A static exporter (no pin/unpin ops) is mapped, and so pinned,
- * by the dma-buf core for the attachment's whole life; its pages count
- * against max_pages like every region's, and the region holds its dmabuf
- * reference until UNMAP or close, whatever userspace does with the fd.
+ * The buffer is not pinned by the module unless the VMM asks for it
+ * (GPUMEM_MAP_PIN): a pin keeps a VRAM BO where it is, or moves it to
+ * system memory, for as long as it lasts.  A kernel without
+ * CONFIG_DMABUF_MOVE_NOTIFY (Debian's, most distributions') pins a dynamic
+ * exporter's buffer whenever it is mapped, so there a dynamic exporter is
+ * imported only with GPUMEM_MAP_PIN, which makes the pin explicit (from
+ * MAP to UNMAP) and counts the buffer's pages against max_pinned_pages.  A
+ * static exporter (no pin/unpin ops) is mapped, and so pinned, by the
+ * dma-buf core for the attachment's whole life, GPUMEM_MAP_PIN or not; its
+ * pages count against max_pages like every region's, and the region holds
+ * its dmabuf reference until UNMAP or close, whatever userspace does with
+ * the fd.
  *
  * Frames come from sg_dma_address() through the attach device, whose DMA
  * must be a direct 1:1 map (a PVH dom0 without an IOMMU in front of dom0),
@@ -216,6 +223,8 @@ static void gpumem_dmabuf_release(struct gpumem_region *r)
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	gpumem_dmabuf_revoke_unmap_locked(r, GPUMEM_REVOKE_UNMAP);
+	if (r->nr_pinned)
+		dma_buf_unpin(r->attach);
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_detach(dmabuf, r->attach);
 	dma_buf_put(dmabuf);
@@ -260,6 +269,28 @@ static struct pci_dev *gpumem_dmabuf_attach_pci(u32 sbdf)
 	return pdev;
 }
 
+/*
+ * GPUMEM_MAP_PIN of a dynamic exporter's buffer: pinned where the exporter
+ * keeps it (for a peer-to-peer attachment of amdgpu, VRAM), until release.
+ * A static exporter is pinned by the core already: nothing to count.
+ */
+static int gpumem_dmabuf_pin(struct gpumem_region *r)
+{
+	struct dma_buf *dmabuf = r->attach->dmabuf;
+	int rc;
+
+	if (!dma_buf_is_dynamic(dmabuf))
+		return 0;
+	rc = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (rc)
+		return rc;
+	rc = dma_buf_pin(r->attach);
+	dma_resv_unlock(dmabuf->resv);
+	if (!rc)
+		r->nr_pinned = dmabuf->size >> PAGE_SHIFT;
+	return rc;
+}
+
 /**
  * gpumem_dmabuf_region_create() - a region backed by a dmabuf
  * @ctx: a bound context.
@@ -274,8 +305,9 @@ static struct pci_dev *gpumem_dmabuf_attach_pci(u32 sbdf)
  * Return: 0; -ENODEV (no such PCI device), -EOPNOTSUPP (its DMA is not
  * direct), -EBADF (not a dmabuf), -ERANGE (past the buffer),
  * -EOPNOTSUPP (a dynamic exporter on a kernel without
- * CONFIG_DMABUF_MOVE_NOTIFY), -ENODEV (device not ready), the exporter's
- * attach error, or as gpumem_region_publish().
+ * CONFIG_DMABUF_MOVE_NOTIFY, without GPUMEM_MAP_PIN), -E2BIG (its pin
+ * beyond max_pinned_pages), -ENODEV (device not ready), the exporter's
+ * attach or pin error, or as gpumem_region_publish().
  */
 int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 				u64 nr_pages, u64 gfn, u32 flags, u32 sbdf,
@@ -303,15 +335,21 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 		goto err_pdev;
 	/*
 	 * Without move notification the core pins a dynamic exporter's buffer
-	 * for as long as it is mapped: a VRAM BO would move to system memory,
-	 * and userspace would choose how much stays pinned.
+	 * for as long as it is mapped: only when the VMM asks for a pin, which
+	 * is then counted.
 	 */
 	rc = -EOPNOTSUPP;
-	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && dma_buf_is_dynamic(dmabuf))
+	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) &&
+	    dma_buf_is_dynamic(dmabuf) && !(flags & GPUMEM_MAP_PIN))
 		goto err_put;
 	rc = -ERANGE;
 	if (check_add_overflow(offset, nr_pages << PAGE_SHIFT, &end) ||
 	    end > dmabuf->size)
+		goto err_put;
+	/* Cheap refusal before pinning; the exact check is at link. */
+	rc = -E2BIG;
+	if ((flags & GPUMEM_MAP_PIN) && dma_buf_is_dynamic(dmabuf) &&
+	    dmabuf->size >> PAGE_SHIFT > ctx->gdev->limits.max_pinned_pages)
 		goto err_put;
 	r = gpumem_region_alloc(ctx, GPUMEM_REGION_DMABUF,
 				&gpumem_dmabuf_region_ops, nr_pages, gfn, flags);
@@ -326,6 +364,14 @@ int gpumem_dmabuf_region_create(struct gpumem_ctx *ctx, int fd, u64 offset,
 		rc = PTR_ERR(r->attach);
 		gpumem_region_abort(r);
 		goto err_put;
+	}
+	if (flags & GPUMEM_MAP_PIN) {
+		rc = gpumem_dmabuf_pin(r);
+		if (rc) {
+			dma_buf_detach(dmabuf, r->attach);
+			gpumem_region_abort(r);
+			goto err_put;
+		}
 	}
 	/* From here the region owns the dmabuf and PCI device references. */
 	r->buf.pdev = pdev;

@@ -60,6 +60,11 @@ module_param(max_stolen_pages, ulong, 0444);
 MODULE_PARM_DESC(max_stolen_pages,
 		 "Pages stolen per context (default 262144, 1 GiB)");
 
+static unsigned long max_pinned_pages = 1UL << 18;
+module_param(max_pinned_pages, ulong, 0444);
+MODULE_PARM_DESC(max_pinned_pages,
+		 "Pages of dmabufs pinned with GPUMEM_MAP_PIN per context (default 262144, 1 GiB)");
+
 static struct gpumem_dev gpumem_dev;
 static struct dentry *gpumem_debugfs;
 
@@ -160,7 +165,8 @@ static void __init gpumem_check_layouts(void)
 	BUILD_BUG_ON(offsetof(struct gpumem_query, pad) != 44);
 	BUILD_BUG_ON(offsetof(struct gpumem_query, max_pages) != 48);
 	BUILD_BUG_ON(offsetof(struct gpumem_query, max_stolen_pages) != 56);
-	BUILD_BUG_ON(offsetof(struct gpumem_query, reserved) != 64);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, max_pinned_pages) != 64);
+	BUILD_BUG_ON(offsetof(struct gpumem_query, reserved) != 72);
 
 	BUILD_BUG_ON(sizeof(struct gpumem_map_va) != 40);
 	BUILD_BUG_ON(offsetof(struct gpumem_map_va, hva) != 0);
@@ -307,6 +313,7 @@ static int __init gpumem_init(void)
 			.max_regions = max_regions,
 			.max_pages = max_pages,
 			.max_stolen_pages = max_stolen_pages,
+			.max_pinned_pages = max_pinned_pages,
 		},
 	};
 

@@ -154,6 +154,7 @@ struct gpumem_hv {
  * @max_regions: regions per context.
  * @max_pages: pages mapped per context.
  * @max_stolen_pages: pages stolen per context.
+ * @max_pinned_pages: pages of dmabufs pinned (GPUMEM_MAP_PIN) per context.
  */
 struct gpumem_limits {
 	unsigned int max_extents;
@@ -161,6 +162,7 @@ struct gpumem_limits {
 	unsigned int max_regions;
 	u64 max_pages;
 	u64 max_stolen_pages;
+	u64 max_pinned_pages;
 };
 
 /**
@@ -200,6 +202,7 @@ struct gpumem_dev {
  * @nr_pages: pages in all regions (@lock).
  * @nr_regions: number of regions (@lock).
  * @nr_stolen: pages in regions of stolen pages (@lock).
+ * @nr_pinned: pages of the dmabufs its regions pinned (@lock).
  * @mapping: the address space userspace mappings of stolen pages live in
  *           (set by mmap), for unmap_mapping_range() before RETURN.
  * @notifier_lock: taken by invalidate callbacks; protects every region's
@@ -224,6 +227,7 @@ struct gpumem_ctx {
 	u64 nr_pages;
 	unsigned int nr_regions;
 	u64 nr_stolen;
+	u64 nr_pinned;
 	struct address_space *mapping;
 	struct mutex notifier_lock;	/* see above */
 	struct xen_dm_op_gpumem_extent *revoke_ext;
@@ -311,6 +315,8 @@ struct gpumem_sg_cursor {
  * @gfns: frontend GFNs [start, last], a node of ctx->regions.
  * @ctx: the context.
  * @nr_pages: pages in the region.
+ * @nr_pinned: pages of its dmabuf it pinned (GPUMEM_MAP_PIN), counted in
+ *             the context's nr_pinned while linked; else 0.
  * @id: id given to userspace.
  * @flags: GPUMEM_MAP_*.
  * @kind: enum gpumem_region_kind.
@@ -333,6 +339,7 @@ struct gpumem_region {
 	struct interval_tree_node gfns;
 	struct gpumem_ctx *ctx;
 	u64 nr_pages;
+	u64 nr_pinned;
 	u32 id;
 	u32 flags;
 	enum gpumem_region_kind kind;

@@ -408,6 +408,7 @@ void gpumem_region_unlink_locked(struct gpumem_ctx *ctx,
 		ctx->nr_stolen -= r->nr_pages;
 	else
 		ctx->nr_pages -= r->nr_pages;
+	ctx->nr_pinned -= r->nr_pinned;
 	ctx->nr_regions--;
 }
 
@@ -487,8 +488,8 @@ void gpumem_region_abort(struct gpumem_region *r)
  *
  * Checks the context's limits and GFN overlaps and gives the region an id.
  *
- * Return: 0; -E2BIG (max_regions, the page limit of its kind), -EEXIST (GFNs
- * overlap a region) or -ENOMEM.
+ * Return: 0; -E2BIG (max_regions, the page limit of its kind,
+ * max_pinned_pages), -EEXIST (GFNs overlap a region) or -ENOMEM.
  */
 int gpumem_region_link_locked(struct gpumem_region *r)
 {
@@ -499,7 +500,8 @@ int gpumem_region_link_locked(struct gpumem_region *r)
 
 	lockdep_assert_held(&ctx->lock);
 	if (ctx->nr_regions >= ctx->gdev->limits.max_regions ||
-	    r->nr_pages > gpumem_region_limit(ctx, r->kind) - used)
+	    r->nr_pages > gpumem_region_limit(ctx, r->kind) - used ||
+	    r->nr_pinned > ctx->gdev->limits.max_pinned_pages - ctx->nr_pinned)
 		return -E2BIG;
 	if (interval_tree_iter_first(&ctx->regions, r->gfns.start,
 				     r->gfns.last))
@@ -514,6 +516,7 @@ int gpumem_region_link_locked(struct gpumem_region *r)
 		ctx->nr_stolen += r->nr_pages;
 	else
 		ctx->nr_pages += r->nr_pages;
+	ctx->nr_pinned += r->nr_pinned;
 	ctx->nr_regions++;
 	return 0;
 }

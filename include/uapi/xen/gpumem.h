@@ -47,6 +47,13 @@
 #define GPUMEM_FEAT_MAP_DMABUF	(1ull << 1)	/* MAP_DMABUF */
 #define GPUMEM_FEAT_STEAL	(1ull << 2)	/* STEAL, RETURN */
 #define GPUMEM_FEAT_FAULT	(1ull << 3)	/* FAULT_ENABLE, read, FAULT_COMPLETE */
+/*
+ * With GPUMEM_FEAT_MAP_DMABUF: MAP_DMABUF imports a dynamic exporter's
+ * buffer (amdgpu, xe) without pinning it, the kernel has
+ * CONFIG_DMABUF_MOVE_NOTIFY.  Without it such a buffer is imported only
+ * with GPUMEM_MAP_PIN.
+ */
+#define GPUMEM_FEAT_MOVE_NOTIFY	(1ull << 4)
 
 /**
  * struct gpumem_bind - bind the context to its frontend domain
@@ -77,6 +84,8 @@ struct gpumem_bind {
  * @pad: must be 0.
  * @max_pages: OUT: pages mapped per context (module parameter).
  * @max_stolen_pages: OUT: pages stolen per context (module parameter).
+ * @max_pinned_pages: OUT: pages of dmabufs pinned with GPUMEM_MAP_PIN per
+ *                    context (module parameter).
  * @reserved: must be 0.
  *
  * Every field must be zero on entry.
@@ -95,13 +104,15 @@ struct gpumem_query {
 	__u32 pad;
 	__u64 max_pages;
 	__u64 max_stolen_pages;
-	__u64 reserved[2];
+	__u64 max_pinned_pages;
+	__u64 reserved[1];
 };
 
 /* gpumem_map_va.flags */
 #define GPUMEM_MAP_RO		(1u << 0)	/* the frontend may only read */
 #define GPUMEM_MAP_LAZY		(1u << 1)	/* map nothing until POPULATE */
 #define GPUMEM_MAP_PCI_ATTACH	(1u << 2)	/* MAP_DMABUF: see attach_sbdf */
+#define GPUMEM_MAP_PIN		(1u << 3)	/* MAP_DMABUF: pin the buffer */
 
 /* gpumem_map_dmabuf.attach_sbdf of PCI device seg:bus:dev.fn */
 #define GPUMEM_PCI_SBDF(seg, bus, dev, fn) \
@@ -135,7 +146,8 @@ struct gpumem_map_va {
 /**
  * struct gpumem_map_dmabuf - show a range of a dmabuf to the frontend
  * @fd: IN: the dmabuf.
- * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY, GPUMEM_MAP_PCI_ATTACH.
+ * @flags: IN: GPUMEM_MAP_RO, GPUMEM_MAP_LAZY, GPUMEM_MAP_PCI_ATTACH,
+ *         GPUMEM_MAP_PIN.
  * @offset: IN: page-aligned byte offset in the buffer.
  * @len: IN: page-aligned length, not 0.
  * @gfn: IN: first frontend GFN.
@@ -147,10 +159,13 @@ struct gpumem_map_va {
  *               system memory.
  * @region: OUT: the region's id, for GPUMEM_IOCTL_UNMAP.
  *
- * The module attaches as a dynamic importer and never pins: when the
+ * The module attaches as a dynamic importer and does not pin: when the
  * exporter moves the buffer (move_notify) the GFNs are revoked, and
- * GPUMEM_IOCTL_POPULATE maps them where the buffer now lives.  The region
- * keeps its own reference to the buffer until UNMAP or close.
+ * GPUMEM_IOCTL_POPULATE maps them where the buffer now lives.  With
+ * GPUMEM_MAP_PIN it pins a dynamic exporter's buffer until UNMAP or close
+ * (counted against max_pinned_pages): the only way to import one on a
+ * kernel without move_notify (QUERY's GPUMEM_FEAT_MOVE_NOTIFY unset).  The
+ * region keeps its own reference to the buffer until UNMAP or close.
  */
 struct gpumem_map_dmabuf {
 	__s32 fd;
