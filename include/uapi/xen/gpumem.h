@@ -105,7 +105,7 @@ struct gpumem_query {
 	__u64 max_pages;
 	__u64 max_stolen_pages;
 	__u64 max_pinned_pages;
-	__u64 reserved[1];
+	__u64 reserved;
 };
 
 /* gpumem_map_va.flags */
