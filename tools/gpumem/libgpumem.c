@@ -392,7 +392,8 @@ static const struct libgpumem_errmsg libgpumem_err_fault_read[] = {
 	  "FAULT_ENABLE with GPUMEM_FAULT_USER was not done on this context" },
 	{ EAGAIN, "O_NONBLOCK, and no record is queued" },
 	{ EINTR, "a signal arrived while waiting for a record" },
-	{ EFAULT, "buf is not writable" },
+	{ EFAULT,
+	  "buf is not writable; the record stays queued, and the next read() returns it" },
 	LIBGPUMEM_ERR_END
 };
 
