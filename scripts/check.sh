@@ -25,6 +25,7 @@ copy_tree() {
 	(cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null ||
 		find . -type f -print0) | (cd "$top" && rsync -a --from0 --files-from=- . "$1/")
 }
+hold oot	# oot/ and oot-production/: another tree's check takes turns
 work=$cache/oot
 copy_tree "$work"
 log=$work/build.log
