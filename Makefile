@@ -25,6 +25,9 @@
 #                        domU (not part of test)
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
 #                        reference Xen: identical transcripts
+#   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,
+#                        libgpumem-dev, gpumem-tools) and a DKMS build of
+#                        the module from them (not part of test)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -34,7 +37,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e xen-bench diff-test demo htmldocs
+	tools distro-test xen-test xen-e2e xen-bench diff-test demo htmldocs debs
 
 all: modules
 
@@ -82,6 +85,9 @@ xen-bench: deps
 
 diff-test: deps
 	scripts/diff-test.sh
+
+debs: deps
+	scripts/debs.sh
 
 demo: deps
 	scripts/demo.sh

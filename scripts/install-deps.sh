@@ -10,7 +10,9 @@
 # python3-sphinx (with its alabaster theme) and python3-yaml are what the
 # kernel's `make htmldocs` needs (Documentation/sphinx/requirements.txt:
 # Sphinx, alabaster, pyyaml) for scripts/htmldocs.sh, and graphviz the dot(1)
-# its kfigure extension warns about when missing.  The Xen
+# its kfigure extension warns about when missing.  debhelper and dkms
+# build the project's packages and the module from them (scripts/debs.sh;
+# dkms without its recommended headers of Debian's default 6.1 kernel).  The Xen
 # hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
 # and scripts/xen-e2e.sh does the same with the toolstack (xen-utils-4.17).
 set -euo pipefail
@@ -24,6 +26,7 @@ pkgs=(
 	libxen-dev gcc-multilib
 	busybox-static cpio kmod libdrm-dev
 	python3-sphinx python3-alabaster python3-yaml graphviz
+	debhelper dkms
 )
 
 missing=()
