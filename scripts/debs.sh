@@ -5,7 +5,9 @@
 # that the tree stays clean; then DKMS builds the module from the
 # xen-gpumem-dkms package's sources for Debian 12's 6.12 kernel (the newest
 # linux-headers-6.12.*-amd64 installed), in a private DKMS tree, without
-# installing anything.
+# installing anything.  Packages made from the files as they are now
+# (scripts/tree-stamp.sh) are reused, as by the suites that install them
+# (scripts/guest-image.sh with GUEST_PACKAGES=y).
 #
 #   scripts/debs.sh          prints the .deb paths, one a line
 #
@@ -19,6 +21,12 @@
 hold debs
 work=$cache/debs
 src=$work/src/xen-gpumem
+stamp=$("$top/scripts/tree-stamp.sh")
+if [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then
+	echo "debs: reused, made from tree $stamp" >&2
+	ls "$work"/*.deb
+	exit 0
+fi
 rm -rf "$work"
 mkdir -p "$src"
 
@@ -57,4 +65,5 @@ if modinfo "$ko" | grep -q '^parm: *hvsim'; then
 	fail "the DKMS module has hvsim parameters: not a production build"
 fi
 echo "debs: DKMS built xen-gpumem $ver for $kver in $(took "$t")s ($ko)" >&2
+echo "$stamp" > "$work/stamp"
 ls "$work"/*.deb

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The distro-kernel suite: xen-gpumem.ko built out of tree against Debian's
-# 6.12 headers, loaded with backend=hvsim into Debian's own kernel image
-# (/boot/vmlinuz-$KVER) under QEMU (TCG), with udmabuf, vgem and a bochs
-# display (bochs DRM driver: GEM VRAM helper, TTM) as real exporters, and
-# tools/gpumem/gpumem_test and the selftests of
+# The distro-kernel suite, from the project's packages (scripts/debs.sh):
+# xen-gpumem.ko built out of tree against Debian's 6.12 headers from the
+# sources xen-gpumem-dkms ships (a test build, HVSIM=y), loaded with
+# backend=hvsim into Debian's own kernel image (/boot/vmlinuz-$KVER) under
+# QEMU (TCG), with udmabuf, vgem and a bochs display (bochs DRM driver: GEM
+# VRAM helper, TTM) as real exporters; gpumem-tools and libgpumem0 unpacked
+# as installed (gpumem, gpumem_test, libgpumem.so.0), and the selftests of
 # tools/testing/selftests/xen-gpumem (what needs real syscalls: madvise,
-# mprotect, mremap, fork) run from a busybox initramfs.
+# mprotect, mremap, fork), run from a busybox initramfs.
 #
 # Fails unless every TAP case is ok (none skipped), the module's load lines
 # are in the log, and the log holds no kernel splat.
@@ -27,6 +29,7 @@ stamp=$("$top/scripts/tree-stamp.sh")
 
 # 1-3. Module, tools, initramfs with the real exporters' drivers.
 GUEST_MODULES=(bochs vgem)
+GUEST_PACKAGES=y
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" <<EOF
 #!/bin/busybox sh
