@@ -26,8 +26,9 @@
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
 #                        reference Xen: identical transcripts
 #   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,
-#                        libgpumem-dev, gpumem-tools) and a DKMS build of
-#                        the module from them (not part of test)
+#                        libgpumem-dev, gpumem-tools) and DKMS builds of
+#                        the module from them for Debian 12's and 13's
+#                        kernels (not part of test)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
