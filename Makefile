@@ -8,7 +8,8 @@
 #   make test            everything CI runs: static checks, ABI tests, KUnit,
 #                        the distro-kernel suite, the real-Xen boot, the
 #                        real-Xen end-to-end scenario with a domU (Debian's
-#                        Xen and the reference Xen), the differential check
+#                        Xen 4.17 and 4.20, the reference Xen), the
+#                        differential check
 #   make check           out-of-tree build at W=1 with sparse, checkpatch,
 #                        the documentation with the kernel's make htmldocs
 #   make htmldocs        that documentation build alone
@@ -21,6 +22,7 @@
 #   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
 #   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
+#   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack
 #   make xen-bench       the fault loop on the reference Xen, timed in its
 #                        domU (not part of test)
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
@@ -28,7 +30,7 @@
 #   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,
 #                        libgpumem-dev, gpumem-tools) and DKMS builds of
 #                        the module from them for Debian 12's and 13's
-#                        kernels (not part of test)
+#                        kernels (the distro-kernel suite installs them)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 
@@ -38,7 +40,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e xen-bench diff-test demo htmldocs debs
+	tools distro-test xen-test xen-e2e xen-e2e-4.20 xen-bench diff-test \
+	demo htmldocs debs
 
 all: modules
 
@@ -80,6 +83,9 @@ xen-test: deps
 
 xen-e2e: deps
 	scripts/xen-e2e.sh
+
+xen-e2e-4.20: deps
+	XEN_VERSION=4.20 scripts/xen-e2e.sh
 
 xen-bench: deps
 	scripts/xen-e2e.sh --bench

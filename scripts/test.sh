@@ -14,6 +14,7 @@ stages=(
 	"scripts/distro-test.sh"
 	"scripts/xen-test.sh"
 	"scripts/xen-e2e.sh"
+	"env XEN_VERSION=4.20 scripts/xen-e2e.sh"
 	"scripts/xen-e2e.sh --patched"
 	"scripts/diff-test.sh"
 )
@@ -25,9 +26,9 @@ for s in "${stages[@]}"; do
 	t=$(now)
 	# shellcheck disable=SC2086 # a stage is a command and its words
 	$s || fail "stage failed: $s"
-	times+=("$(printf '%-34s %6s s' "${s/$kdir/KDIR}" "$(took "$t")")")
+	times+=("$(printf '%-40s %6s s' "${s/$kdir/KDIR}" "$(took "$t")")")
 done
 total=$(took "$t_all")
-printf '%s\n' "${times[@]}" "$(printf '%-34s %6s s' total "$total")" |
+printf '%s\n' "${times[@]}" "$(printf '%-40s %6s s' total "$total")" |
 	"$top/scripts/figures.sh" make-test "make test"
 echo "test: all ${#stages[@]} stages passed in $total s"

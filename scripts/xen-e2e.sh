@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The real-Xen end-to-end scenario of issue #7: Xen 4.17 (Debian's, or
-# XEN_ELF) under QEMU TCG with Debian's 6.12 kernel as a PVH dom0 that runs
-# Xen's own toolstack (xenstored, xenconsoled, xl from Debian's
-# xen-utils-4.17, fetched with apt-get download), loads xen-gpumem.ko with
-# its real backend and creates a PVH domU (the same kernel, 128 MiB, a
-# busybox initramfs with tests/xen-e2e/domu/gpumem_domu.ko).  dom0's /init
+# The real-Xen end-to-end scenario of issue #7: Xen 4.17 or 4.20 (Debian's,
+# or XEN_ELF) under QEMU TCG with Debian's 6.12 kernel as a PVH dom0 that
+# runs Xen's own toolstack (xenstored, xenconsoled, xl from Debian's
+# xen-utils-4.17 or -4.20, fetched with apt-get download or
+# scripts/apt-trixie.sh download), loads xen-gpumem.ko with its real
+# backend and creates a PVH domU (the same kernel, 128 MiB, a busybox
+# initramfs with tests/xen-e2e/domu/gpumem_domu.ko).  dom0's /init
 # is tests/xen-e2e/dom0-init.sh; against a hypervisor that implements MAP it
 # also starts the device model's IOREQ server (tools/gpumem/gpumem-ioreq)
 # and runs the differential scenario (tests/scenario/scenario.sh: map,
@@ -14,7 +15,14 @@
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      everything goes to $XEN_GPUMEM_CACHE/xen-e2e
-#   XEN_ELF            a hypervisor ELF to boot instead of Debian's
+#                      (xen-e2e-4.20 with XEN_VERSION=4.20)
+#   XEN_VERSION        4.17 (default): Debian 12's Xen and toolstack;
+#                      4.20: Debian 13's (scripts/apt-trixie.sh), the
+#                      toolstack with Debian 13's libc and the libraries it
+#                      needs, all unpacked from Debian 13's packages; the
+#                      kernels stay Debian 12's 6.12
+#   XEN_ELF            a hypervisor ELF to boot instead of Debian's (of
+#                      XEN_VERSION: its toolstack runs in dom0)
 #   --patched          boot the reference Xen of scripts/xen-build.sh (built
 #                      or reused)
 #   --bench            make xen-bench: the reference Xen, and in place of
@@ -26,14 +34,20 @@
 #                      25-50 s)
 #   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 4)
 #   QEMU_ACCEL, QEMU_CPU  override -accel tcg, -cpu max,-rdtscp,-pku
+#                      (max,-rdtscp,-pku,-xsave with XEN_VERSION=4.20)
 #   DOM0_APPEND        more of dom0's kernel command line (experiments)
 #   DOMU_TIMEOUT       seconds dom0 waits for gpumem_domu (default 300)
 #   DOMU_GFN, DOMU_NR  the domU's window: first GFN, pages (0x10000, 4)
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" xen-e2e
 
-hold xen-e2e
-work=$cache/xen-e2e
+xen_version=${XEN_VERSION:-4.17}
+# shellcheck source=scripts/xen-boot.sh
+. "$top/scripts/xen-boot.sh"
+name="xen-e2e"
+[ "$xen_version" = 4.17 ] || name=xen-e2e-$xen_version
+hold "$name"
+work=$cache/$name
 boot_timeout=${BOOT_TIMEOUT:-180}
 tries=${XEN_E2E_TRIES:-4}
 domu_timeout=${DOMU_TIMEOUT:-300}
@@ -49,6 +63,8 @@ if [ "$mode" = --bench ]; then
 	bench_nr=16384	# 64 MiB at GFN 0x20000 (512 MiB), above the domU's RAM
 	mode=--patched
 fi
+[ "$mode" != --patched ] || [ "$xen_version" = 4.17 ] ||
+	fail "the reference Xen is built from Xen 4.17: no --patched or --bench with XEN_VERSION=$xen_version"
 e2e=$top/tests/xen-e2e
 t_all=$(date +%s.%N)
 stamp=$("$top/scripts/tree-stamp.sh")
@@ -56,31 +72,27 @@ mkdir -p "$work"
 
 # 0. The hypervisor: XEN_ELF, --patched, or Debian's.
 t0=$(date +%s.%N)
-# shellcheck source=scripts/xen-boot.sh
-. "$top/scripts/xen-boot.sh"
 xen_hypervisor "$mode"
 
-# 1. The toolstack: Debian's xen-utils-4.17 and the Xen libraries, the
-# version the apt sources offer (the hypervisor's), unpacked once.
-ts_pkgs=(xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17
-	libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1
-	libxenstore4 libxentoollog1 libxentoolcore1 libxendevicemodel1
-	libxenhypfs1 libyajl2)
-ts_version=$(apt-cache policy xen-utils-4.17 | sed -n 's/^ *Candidate: *//p')
-[ -n "$ts_version" ] && [ "$ts_version" != "(none)" ] ||
-	fail "no xen-utils-4.17 in the apt sources"
+# 1. The toolstack: Debian's xen-utils-$xen_version and the Xen libraries,
+# the version the apt sources offer (the hypervisor's), unpacked once.  For
+# 4.20, Debian 13's libc and the rest of the toolstack's closure go with it
+# (sysroot): its binaries need Debian 13's glibc, and none of them may load
+# one of the host's Debian 12 libraries; 4.17's run on the host's.
+ts_pkgs=("xen-utils-$xen_version" xen-utils-common xenstore-utils
+	"libxenmisc$xen_version" libxencall1 libxenevtchn1 libxenforeignmemory1
+	libxengnttab1 libxenstore4 libxentoollog1 libxentoolcore1
+	libxendevicemodel1 libxenhypfs1 libyajl2)
+ts_version=$(xen_candidate "xen-utils-$xen_version")
 troot=$work/toolstack-$ts_version
+sysroot=
+if [ "$xen_version" = 4.20 ]; then
+	ts_pkgs+=(libc6 libgcc-s1 zlib1g liblzma5 libzstd1 libuuid1)
+	sysroot=$troot
+fi
 if [ ! -e "$troot/.complete" ]; then
-	rm -rf "$troot" "$work/debs"
-	mkdir -p "$work/debs" "$troot"
-	(cd "$work/debs" && apt-get download -q "${ts_pkgs[@]}" 2>&1 |
-		grep -v '^W:' || true)
-	for p in "${ts_pkgs[@]}"; do
-		deb=$(ls "$work/debs/${p}"_*.deb 2>/dev/null) ||
-			fail "apt-get download $p failed"
-		dpkg-deb -x "$deb" "$troot"
-	done
-	rm -rf "$work/debs"
+	rm -rf "$troot"
+	xen_debs "$troot" "${ts_pkgs[@]}"
 	touch "$troot/.complete"
 fi
 t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
@@ -111,36 +123,52 @@ t_domu=$(took "$t")
 
 # 4. What dom0 adds to guest-image.sh's initramfs, as a second cpio
 # appended to it: the toolstack with its shared libraries (the unpacked
-# packages first, then the host's Debian 12 libc, zlib, ...), the domU's
-# kernel, initramfs and xl config.
+# packages first, then the sysroot's libc, zlib, ...: the host's Debian 12
+# ones for 4.17, Debian 13's unpacked ones for 4.20), the domU's kernel,
+# initramfs and xl config.
 t=$(now)
 xroot=$work/dom0-extra
 rm -rf "$xroot"
-mkdir -p "$xroot"/{boot,etc/xen,lib64,lib/x86_64-linux-gnu,usr/bin,usr/lib/xen-4.17/bin,var/lib/xenstored}
+xbin=usr/lib/xen-$xen_version/bin
+mkdir -p "$xroot"/{boot,etc/xen,lib64,lib/x86_64-linux-gnu,usr/bin,"$xbin",var/lib/xenstored}
 ln -s /run "$xroot/var/run"
-bins=(usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0,libxl-save-helper}
+bins=("$xbin"/{xl,xenstored,xenconsoled,xen-init-dom0,libxl-save-helper}
 	usr/bin/xenstore-{read,write,ls,rm,list,exists,watch})
 for b in "${bins[@]}"; do
-	[ -f "$troot/$b" ] || fail "$b not in xen-utils-4.17/xenstore-utils"
+	[ -f "$troot/$b" ] || fail "$b not in xen-utils-$xen_version/xenstore-utils"
 	cp "$troot/$b" "$xroot/$b"
 done
-# ldd of every binary, the unpacked libraries first.
-LD_LIBRARY_PATH=$troot/usr/lib/x86_64-linux-gnu \
-	ldd "${bins[@]/#/$troot/}" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+# sysfile REL: the sysroot's REL or usr/REL (Debian 13's packages are
+# /usr-merged).
+sysfile() {
+	local f
+	for f in "$sysroot/$1" "$sysroot/usr/$1"; do
+		[ -e "$f" ] && { echo "$f"; return; }
+	done
+	fail "no $1 in ${sysroot:-the host}"
+}
+# The sysroot's ld.so lists every binary's libraries (as ldd does), the
+# unpacked libraries first.
+ldso=$(sysfile lib64/ld-linux-x86-64.so.2)
+for b in "${bins[@]}"; do
+	"$ldso" --library-path "$troot/usr/lib/x86_64-linux-gnu" --list "$troot/$b"
+done 2>/dev/null | awk '$1 !~ /^\// && $2 == "=>" && $3 ~ /^\// { print $3 }' |
 	sort -u > "$work/dom0-libs.txt"
+# glibc dlopen()s libgcc_s for pthread_cancel (xl's children need it).
+sysfile lib/x86_64-linux-gnu/libgcc_s.so.1 >> "$work/dom0-libs.txt"
+if [ -n "$sysroot" ] && grep -v "^$sysroot/" "$work/dom0-libs.txt" >&2; then
+	fail "libraries above not from the unpacked packages: add theirs to ts_pkgs"
+fi
 while read -r lib; do
 	cp -L "$lib" "$xroot/lib/x86_64-linux-gnu/"
 done < "$work/dom0-libs.txt"
-# glibc dlopen()s libgcc_s for pthread_cancel (xl's children need it).
-echo /lib/x86_64-linux-gnu/libgcc_s.so.1 >> "$work/dom0-libs.txt"
-cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$xroot/lib/x86_64-linux-gnu/"
-cp -L /lib64/ld-linux-x86-64.so.2 "$xroot/lib64/"
+cp -L "$ldso" "$xroot/lib64/"
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
 sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
-printf 'DOMU_TIMEOUT=%s\nBENCH=%s\n' "$domu_timeout" "$bench" \
+printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\n' "$domu_timeout" "$bench" "$xen_version" \
 	> "$xroot/etc/xen-e2e.conf"
 cp "$e2e/bench.sh" "$xroot/etc/xen-e2e-bench.sh"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"

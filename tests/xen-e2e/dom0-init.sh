@@ -1,11 +1,13 @@
 #!/bin/busybox sh
 # /init of dom0 in scripts/xen-e2e.sh: Xen's toolstack (xenstored,
-# xenconsoled, xl from Debian's xen-utils-4.17), xen-gpumem.ko with its real
-# backend, and a PVH domU running gpumem_domu.ko; then the scenario of
-# issue #7 (README, "The real-Xen end-to-end scenario").  Every line the
-# host script judges starts with "=== ", "ok: " or "FAIL: ".
+# xenconsoled, xl from Debian's xen-utils-$XEN_VERSION: 4.17 or 4.20),
+# xen-gpumem.ko with its real backend, and a PVH domU running
+# gpumem_domu.ko; then the scenario of issue #7 (README, "The real-Xen
+# end-to-end scenario").  Every line the host script judges starts with
+# "=== ", "ok: " or "FAIL: ".
 /bin/busybox --install -s /bin
-export PATH=/bin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+. /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH, XEN_VERSION
+export PATH=/bin:/usr/bin:/usr/sbin:/usr/lib/xen-$XEN_VERSION/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -13,7 +15,6 @@ mkdir -p /dev/pts /run /tmp
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
-. /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH
 . /etc/gpumem/lib.sh		# dm_start, dm, dm_stop, expect, ...
 fails=0
 ok() { echo "ok: $*"; }
