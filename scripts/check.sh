@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh" check
 
 kdir=${1:-}
-[ -n "$kdir" ] || kdir=$(ls -d /usr/src/linux-headers-6.12.*-amd64 | tail -1)
+[ -n "$kdir" ] || kdir=/usr/src/linux-headers-$(newest_kver)
 src=$("$top/scripts/linux-tree.sh")
 
 # Build in a copy, so the work tree stays free of build products.

@@ -56,11 +56,6 @@ echo "debs: ${#debs[@]} packages in $(took "$t")s" >&2
 dkms_deb=$(ls "$work"/xen-gpumem-dkms_*_all.deb)
 dpkg-deb -x "$dkms_deb" "$work/dkms-root"
 ver=$(dpkg-deb -f "$dkms_deb" Version)
-# headers ROOT: the newest 6.12 kernel with headers in ROOT/usr/src
-headers() {
-	find "$1/usr/src" -maxdepth 1 -name 'linux-headers-6.12.*-amd64' -printf '%f\n' |
-		sort -V | tail -1 | sed 's/^linux-headers-//'
-}
 # dkms_build KVER TREE AT [RUN...]: dkms add and build for KVER, in the DKMS
 # tree $work/TREE (logged to $work/TREE.log), with RUN... running dkms, which
 # sees $work as AT; then check the module.
@@ -84,12 +79,12 @@ dkms_build() {
 	fi
 	echo "debs: DKMS built xen-gpumem $ver for $kver in $(took "$t")s ($ko)" >&2
 }
-kver=${KVER:-$(headers /)}
+kver=${KVER:-$(newest_kver)}
 [ -d "/usr/src/linux-headers-$kver" ] || fail "no /usr/src/linux-headers-$kver"
 dkms_build "$kver" dkms-tree "$work"
 t=$(now)
 trixie=$("$top/scripts/trixie-root.sh")
 echo "debs: Debian 13 root in $(took "$t")s ($trixie)" >&2
-dkms_build "$(headers "$trixie")" dkms-tree-trixie /build "$top/scripts/trixie-root.sh" "$work"
+dkms_build "$(newest_kver "$trixie")" dkms-tree-trixie /build "$top/scripts/trixie-root.sh" "$work"
 echo "$stamp" > "$work/stamp"
 ls "$work"/*.deb

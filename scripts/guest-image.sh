@@ -16,8 +16,7 @@
 # linux-headers-6.12-amd64 installed, whose image linux-image-6.12-amd64
 # installed (scripts/install-deps.sh).
 
-kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' |
-	sort -V | tail -1 | sed 's|.*/linux-headers-||')}
+kver=${KVER:-$(newest_kver)}
 [ -n "$kver" ] || fail "no linux-headers-6.12.*-amd64: run scripts/install-deps.sh"
 vmlinuz=/boot/vmlinuz-$kver
 kdir=/usr/src/linux-headers-$kver

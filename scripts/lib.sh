@@ -7,8 +7,10 @@
 # stderr, exit 1); now (wall-clock seconds); took T (seconds since T, one
 # decimal); hold NAME (an exclusive lock on the shared cache NAME, held
 # until the script exits: two trees' runs of a stage take turns instead of
-# overlaying one Linux tree or one build directory at the same time).  A
-# script may define its own fail after sourcing.
+# overlaying one Linux tree or one build directory at the same time);
+# newest_kver [ROOT] (the release of the newest linux-headers-6.12.*-amd64
+# under ROOT/usr/src, default /, or nothing).  A script may define its own
+# fail after sourcing.
 set -euo pipefail
 
 gpumem_script=${1:?usage: . lib.sh NAME}
@@ -17,6 +19,10 @@ cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
 fail() { echo "$gpumem_script: FAIL: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+newest_kver() {
+	find "${1:-}/usr/src" -maxdepth 1 -name 'linux-headers-6.12.*-amd64' -printf '%f\n' |
+		sort -V | tail -1 | sed 's/^linux-headers-//'
+}
 hold() {
 	mkdir -p "$cache"
 	exec {gpumem_lock_fd}> "$cache/$1.lock"
