@@ -173,6 +173,20 @@ if xl list "$domid" > /dev/null 2>&1; then
 	xl list
 fi
 xl list "$domid" > /dev/null 2>&1 && bad "d$domid still listed"
+if [ -n "$map" ]; then
+	# The reference Xen's debug key 'Y' dumps every domain's lent entries:
+	# none left of d$domid (gpumem-check left a 2 MiB entry to teardown).
+	xl debug-keys Y
+	# From the end of the console ring back to the last dump's header.
+	dump=$(xl dmesg | tac | sed "/'Y' pressed -> dumping gpumem/q")
+	if ! echo "$dump" | grep -q "'Y' pressed -> dumping gpumem"; then
+		bad "no dump of debug key 'Y' in xl dmesg"
+	elif echo "$dump" | grep "d$domid: gpumem: "; then
+		bad "d$domid: lent entries left after its teardown"
+	else
+		ok "d$domid's teardown dropped its lent entries (debug key 'Y')"
+	fi
+fi
 echo "=== rmmod xen-gpumem"
 rmmod xen-gpumem && ok "xen-gpumem unloaded" || bad "rmmod xen-gpumem"
 gpumem info --domid 0 > /dev/null 2>&1

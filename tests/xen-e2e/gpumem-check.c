@@ -21,6 +21,11 @@
  *    write-combining (the memory type is honoured) and revokes it; then
  *    lends BATCH pages in BATCH one-frame extents (a batch Xen may preempt
  *    and continue) at GFN + 64 ... and revokes them in one extent;
+ *  - 2 MiB entries: 512 frames of a dom0 huge page MAPped write-back at an
+ *    aligned GFN (SUPER_GFN) make one 2 MiB entry, as Xen's debug key 'Y'
+ *    reports; a REVOKE of one of its frames splits it (511 4k entries
+ *    left); write-combining, or an unaligned GFN, makes 4k entries; one
+ *    2 MiB entry is left for the domU's teardown to drop;
  *  - XEN_DMOP_gpumem_fault_range: QUERY reports it; a restricted file may
  *    claim for an IOREQ server it created (a dm_op, as map_io_range); a
  *    claim overlapping any server's claim answers -EEXIST, a release must
@@ -76,6 +81,8 @@ struct privcmd_dm_op {
 
 #define HYPERVISOR_memory_op 12
 #define BATCH 256
+#define SUPER_NR 512		/* frames of a 2 MiB entry */
+#define SUPER_GFN 0x30000	/* 768 MiB: above the domU's RAM and windows */
 
 static int failures;
 static __u64 instance;	/* the domU's, as QUERY reported it */
@@ -348,6 +355,143 @@ static void batch(int fd, __u16 dom, __u64 gfn)
 	munmap(buf, BATCH * 4096);
 }
 
+/*
+ * The domU's lent entries as Xen's debug key 'Y' reports them (the lines
+ * after the last dump header; none when it has none): 0 on success.
+ */
+static int lent_entries(__u16 dom, unsigned long *lent, unsigned long *super,
+			unsigned long *small)
+{
+	char line[512], want[32];
+	FILE *f;
+
+	*lent = *super = *small = 0;
+	if (system("xl debug-keys Y") != 0)
+		return -1;
+	f = popen("xl dmesg", "r");
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "d%u: gpumem: ", dom);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, want);
+
+		if (strstr(line, "'Y' pressed -> dumping gpumem"))
+			*lent = *super = *small = 0;
+		else if (p)
+			sscanf(p + strlen(want),
+			       "%lu lent GFNs: %lu 2M entries, %lu 4k entries",
+			       lent, super, small);
+	}
+	return pclose(f) ? -1 : 0;
+}
+
+static void expect_entries(__u16 dom, const char *what, unsigned long super,
+			   unsigned long small)
+{
+	unsigned long lent, s, f;
+	int rc = lent_entries(dom, &lent, &s, &f);
+
+	printf("%s: %s: %lu lent GFNs, %lu 2M + %lu 4k entries, want %lu + %lu\n",
+	       !rc && s == super && f == small ? "ok" : "FAIL", what, lent, s, f,
+	       super, small);
+	failures += rc || s != super || f != small;
+}
+
+/* One extent of @nr frames from @frame at @gfn: MAP (with @flags) or REVOKE. */
+static int one_extent(int fd, __u16 dom, unsigned int op_nr, __u64 frame,
+		      __u64 gfn, unsigned int nr, unsigned int flags)
+{
+	struct xen_dm_op_gpumem op = { .op = op_nr };
+	struct xen_dm_op_gpumem_extent ext = {
+		.frame = frame, .gfn = gfn, .nr_frames = nr, .flags = flags,
+	};
+	int rc;
+
+	op.u.batch.nr = 1;
+	rc = gpumem_op(fd, dom, &op, &ext, 1);
+	return rc ? rc : op.u.batch.done == 1 ? ext.status : -EIO;
+}
+
+/* 2 MiB entries, from a dom0 huge page (machine-contiguous in a PVH dom0). */
+static void superpages(int fd, __u16 dom)
+{
+	const unsigned int wb = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WB);
+	const unsigned int wc = XEN_GPUMEM_EXT_CACHE(XEN_GPUMEM_CACHE_WC);
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	unsigned char *buf;
+	__u64 frame;
+	int rc;
+
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	buf = mmap(NULL, SUPER_NR * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
+		   -1, 0);
+	if (buf == MAP_FAILED) {
+		printf("FAIL: a 2 MiB huge page in dom0: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	memset(buf, 0x2d, SUPER_NR * 4096);
+	frame = gfn_of(buf);
+	check(frame && !(frame % SUPER_NR), "frame %#x, want %#x",
+	      "a dom0 huge page: 512 aligned frames", (int)frame,
+	      (int)(frame & ~(__u64)(SUPER_NR - 1)));
+
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_map, frame, SUPER_GFN,
+			SUPER_NR, wb);
+	check(rc == 0, "rc %d, want %d",
+	      "MAP of them write-back at an aligned GFN", rc, 0);
+	expect_entries(dom, "one 2 MiB entry", 1, 0);
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_revoke, 0, SUPER_GFN + 5, 1, 0);
+	check(rc == 0, "rc %d, want %d",
+	      "REVOKE of its frame 5 (splits it, allocating nothing)", rc, 0);
+	expect_entries(dom, "split: 511 4k entries", 0, SUPER_NR - 1);
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_revoke, 0, SUPER_GFN, SUPER_NR,
+			0);
+	check(rc == 0, "rc %d, want %d", "REVOKE of the rest", rc, 0);
+	expect_entries(dom, "nothing lent", 0, 0);
+
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_map, frame, SUPER_GFN,
+			SUPER_NR, wc);
+	check(rc == 0, "rc %d, want %d", "MAP of them write-combining", rc, 0);
+	expect_entries(dom, "write-combining stays 4k", 0, SUPER_NR);
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_revoke, 0, SUPER_GFN, SUPER_NR,
+			0);
+	check(rc == 0, "rc %d, want %d", "REVOKE of them", rc, 0);
+
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_map, frame, SUPER_GFN + 1,
+			SUPER_NR, wb);
+	check(rc == 0, "rc %d, want %d", "MAP at an unaligned GFN", rc, 0);
+	expect_entries(dom, "unaligned: 4k entries", 0, SUPER_NR);
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_revoke, 0, SUPER_GFN + 1,
+			SUPER_NR, 0);
+	check(rc == 0, "rc %d, want %d", "REVOKE of them", rc, 0);
+
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_map, frame, SUPER_GFN,
+			SUPER_NR, wb);
+	check(rc == 0, "rc %d, want %d", "MAP again", rc, 0);
+	expect_entries(dom, "one 2 MiB entry", 1, 0);
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_revoke, 0, SUPER_GFN,
+			SUPER_NR, 0);
+	check(rc == 0, "rc %d, want %d",
+	      "REVOKE of it whole (its page goes back to the pool)", rc, 0);
+	expect_entries(dom, "nothing lent", 0, 0);
+
+	/*
+	 * Left lent for the domU's teardown (xl destroy) to drop.  The huge
+	 * page goes back to dom0's huge page pool at exit, which nothing else
+	 * in this dom0 allocates from; the domU never touches SUPER_GFN.
+	 */
+	rc = one_extent(fd, dom, XEN_DMOP_gpumem_map, frame, SUPER_GFN,
+			SUPER_NR, wb);
+	check(rc == 0, "rc %d, want %d",
+	      "MAP of a 2 MiB entry left for the domU's teardown", rc, 0);
+	munmap(buf, SUPER_NR * 4096);
+}
+
 int main(int argc, char **argv)
 {
 	struct xen_dm_op_gpumem op;
@@ -466,6 +610,7 @@ int main(int argc, char **argv)
 	      "REVOKE of it", rc, (int)op.u.batch.done);
 
 	batch(fd, dom, gfn + 64);
+	superpages(fd, dom);
 	close(fd);
 
 	fault_checks(dom, gfn + 32);
