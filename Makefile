@@ -41,7 +41,7 @@ DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
 	tools distro-test xen-test xen-e2e xen-e2e-4.20 xen-bench diff-test \
-	demo htmldocs debs
+	demo htmldocs debs qemu
 
 all: modules
 
@@ -95,6 +95,9 @@ diff-test: deps
 
 debs: deps
 	scripts/debs.sh
+
+qemu: deps
+	scripts/qemu-build.sh
 
 demo: deps
 	scripts/demo.sh

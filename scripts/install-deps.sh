@@ -10,7 +10,9 @@
 # python3-sphinx (with its alabaster theme) and python3-yaml are what the
 # kernel's `make htmldocs` needs (Documentation/sphinx/requirements.txt:
 # Sphinx, alabaster, pyyaml) for scripts/htmldocs.sh, and graphviz the dot(1)
-# its kfigure extension warns about when missing.  debhelper and dkms
+# its kfigure extension warns about when missing.  libglib2.0-dev,
+# libfdt-dev, ninja-build and python3-venv build QEMU with the project's
+# series (scripts/qemu-build.sh, with libxen-dev).  debhelper and dkms
 # build the project's packages and the module from them (scripts/debs.sh;
 # dkms without its recommended headers of Debian's default 6.1 kernel).  The Xen
 # hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
@@ -27,6 +29,7 @@ pkgs=(
 	busybox-static cpio kmod libdrm-dev
 	python3-sphinx python3-alabaster python3-yaml graphviz
 	debhelper dkms
+	libglib2.0-dev libfdt-dev ninja-build python3-venv
 )
 
 missing=()

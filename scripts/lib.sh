@@ -23,6 +23,16 @@ newest_kver() {
 	find "${1:-}/usr/src" -maxdepth 1 -name 'linux-headers-6.12.*-amd64' -printf '%f\n' |
 		sort -V | tail -1 | sed 's/^linux-headers-//'
 }
+# apply_series DIR WHAT PATCH...: the patches, in order, with patch -p1.
+apply_series() {
+	local dir=$1 what=$2 p
+	shift 2
+	for p; do
+		echo "$gpumem_script: apply $(basename "$p")" >&2
+		patch -d "$dir" -p1 --quiet --no-backup-if-mismatch < "$p" ||
+			fail "$(basename "$p") does not apply to $what"
+	done
+}
 hold() {
 	mkdir -p "$cache"
 	exec {gpumem_lock_fd}> "$cache/$1.lock"

@@ -12,6 +12,7 @@ stages=(
 	"make -C tests/abi run"
 	"scripts/kunit.sh"
 	"scripts/distro-test.sh"
+	"scripts/qemu-build.sh"
 	"scripts/xen-test.sh"
 	"scripts/xen-e2e.sh"
 	"env XEN_VERSION=4.20 scripts/xen-e2e.sh"

@@ -111,11 +111,7 @@ tree=$out/tree
 t0=$(date +%s)
 rm -rf "$tree"
 cp -a "$src/pristine" "$tree"
-for p in "${patches[@]}"; do
-	log "apply $(basename "$p")"
-	patch -d "$tree" -p1 --quiet --no-backup-if-mismatch < "$p" ||
-		fail "$(basename "$p") does not apply to xen $version"
-done
+apply_series "$tree" "xen $version" "${patches[@]}"
 cmp -s "$top/include/xen/interface/gpumem.h" \
 	"$tree/xen/include/public/hvm/gpumem.h" ||
 	fail "xen/include/public/hvm/gpumem.h differs from include/xen/interface/gpumem.h: regenerate patch 0001"
