@@ -14,9 +14,13 @@
 # (scripts/tree-stamp.sh) for the same KVER are reused, as by the suites
 # that install them (scripts/guest-image.sh).
 #
-#   scripts/debs.sh          prints the .deb paths, one a line, then the
+#   scripts/debs.sh [DIR]    prints the .deb paths, one a line, then the
 #                            module DKMS built for Debian 12's kernel
-#                            (xen-gpumem.ko.xz: what the Xen dom0 images load)
+#                            (xen-gpumem.ko.xz: what the Xen dom0 images load);
+#                            with DIR, of copies made there (emptied first)
+#                            under the lock: the suites' own, which another
+#                            tree's run of this script cannot remove while
+#                            they use them
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      the packages go to $XEN_GPUMEM_CACHE/debs/
@@ -34,10 +38,23 @@ src=$work/src/xen-gpumem
 kver=${KVER:-$(newest_kver)}
 [ -d "/usr/src/linux-headers-$kver" ] || fail "no /usr/src/linux-headers-$kver"
 stamp="$("$top/scripts/tree-stamp.sh") $kver"
-# What it prints: the packages, then the module DKMS built for $kver.
+# What it prints: the packages, then the module DKMS built for $kver, or
+# their copies in DIR.
+out=${1:-}
 made() {
-	ls "$work"/*.deb
-	find "$work/dkms-tree/xen-gpumem" -path "*/$kver/*" -name 'xen-gpumem.ko*'
+	local files f
+	mapfile -t files < <(ls "$work"/*.deb
+		find "$work/dkms-tree/xen-gpumem" -path "*/$kver/*" -name 'xen-gpumem.ko*')
+	if [ -z "$out" ]; then
+		printf '%s\n' "${files[@]}"
+		return
+	fi
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "${files[@]}" "$out/"
+	for f in "${files[@]}"; do
+		echo "$out/${f##*/}"
+	done
 }
 if [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "debs: reused, made from tree and kernel $stamp" >&2

@@ -36,7 +36,7 @@ mkdir -p "$work"
 
 # 1. The module, from the packages made for this kernel.
 t=$(now)
-mapfile -t guest_pkgs < <(KVER=$kver "$top/scripts/debs.sh")
+mapfile -t guest_pkgs < <(KVER=$kver "$top/scripts/debs.sh" "$work/debs")
 # guest_pkg GLOB: the one file of scripts/debs.sh's whose name matches GLOB.
 guest_pkg() {
 	local d
