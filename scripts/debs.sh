@@ -11,10 +11,16 @@
 # fetched with scripts/apt-trixie.sh, unpacked, never installed).  Each build
 # is checked: the module's vermagic is the kernel's, and it has no hvsim
 # parameters.  Packages made from the files as they are now
-# (scripts/tree-stamp.sh) are reused, as by the suites that install them
-# (scripts/guest-image.sh with GUEST_PACKAGES=y).
+# (scripts/tree-stamp.sh) for the same KVER are reused, as by the suites
+# that install them (scripts/guest-image.sh).
 #
-#   scripts/debs.sh          prints the .deb paths, one a line
+#   scripts/debs.sh [DIR]    prints the .deb paths, one a line, then the
+#                            module DKMS built for Debian 12's kernel
+#                            (xen-gpumem.ko.xz: what the Xen dom0 images load);
+#                            with DIR, of copies made there (emptied first)
+#                            under the lock: the suites' own, which another
+#                            tree's run of this script cannot remove while
+#                            they use them
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      the packages go to $XEN_GPUMEM_CACHE/debs/
@@ -29,10 +35,30 @@
 hold debs
 work=$cache/debs
 src=$work/src/xen-gpumem
-stamp=$("$top/scripts/tree-stamp.sh")
+kver=${KVER:-$(newest_kver)}
+[ -d "/usr/src/linux-headers-$kver" ] || fail "no /usr/src/linux-headers-$kver"
+stamp="$("$top/scripts/tree-stamp.sh") $kver"
+# What it prints: the packages, then the module DKMS built for $kver, or
+# their copies in DIR.
+out=${1:-}
+made() {
+	local files f
+	mapfile -t files < <(ls "$work"/*.deb
+		find "$work/dkms-tree/xen-gpumem" -path "*/$kver/*" -name 'xen-gpumem.ko*')
+	if [ -z "$out" ]; then
+		printf '%s\n' "${files[@]}"
+		return
+	fi
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "${files[@]}" "$out/"
+	for f in "${files[@]}"; do
+		echo "$out/${f##*/}"
+	done
+}
 if [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then
-	echo "debs: reused, made from tree $stamp" >&2
-	ls "$work"/*.deb
+	echo "debs: reused, made from tree and kernel $stamp" >&2
+	made
 	exit 0
 fi
 rm -rf "$work"
@@ -79,12 +105,10 @@ dkms_build() {
 	fi
 	echo "debs: DKMS built xen-gpumem $ver for $kver in $(took "$t")s ($ko)" >&2
 }
-kver=${KVER:-$(newest_kver)}
-[ -d "/usr/src/linux-headers-$kver" ] || fail "no /usr/src/linux-headers-$kver"
 dkms_build "$kver" dkms-tree "$work"
 t=$(now)
 trixie=$("$top/scripts/trixie-root.sh")
 echo "debs: Debian 13 root in $(took "$t")s ($trixie)" >&2
 dkms_build "$(newest_kver "$trixie")" dkms-tree-trixie /build "$top/scripts/trixie-root.sh" "$work"
 echo "$stamp" > "$work/stamp"
-ls "$work"/*.deb
+made

@@ -29,12 +29,12 @@ stamp=$("$top/scripts/tree-stamp.sh")
 
 # 1-3. Module, tools, initramfs with the real exporters' drivers.
 GUEST_MODULES=(bochs vgem)
-GUEST_PACKAGES=y
+GUEST_HVSIM=y
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -49,7 +49,7 @@ echo "init: modules loaded at \$t0 s: \$(cat /modules.list | tr '\n' ' ')xen-gpu
 echo "=== gpumem info"
 gpumem info
 echo "=== gpumem_test (started at \$(cut -d' ' -f1 /proc/uptime) s)"
-gpumem_test > /tmp/tap 2>&1
+/usr/lib/xen-gpumem/gpumem_test > /tmp/tap 2>&1
 rc=\$?
 echo "=== TAP begin"
 cat /tmp/tap

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Build what a QEMU guest of the project boots besides Debian's kernel:
-# xen-gpumem.ko out of tree against Debian's 6.12 headers, the static tools
-# (tools/gpumem) and selftests (tools/testing/selftests/xen-gpumem), and a
-# busybox initramfs holding them, the distro modules
-# named in GUEST_MODULES (with their dependencies, decompressed, in load
-# order, listed in /modules.list), and the /init read from standard input.
-# Sourced by scripts/distro-test.sh and scripts/xen-test.sh, which set:
+# Build what a QEMU guest of the project boots besides Debian's kernel, from
+# the project's packages (scripts/debs.sh, for this kernel): xen-gpumem.ko,
+# gpumem-tools and libgpumem0 unpacked as installed (/usr/bin/gpumem,
+# gpumem-ioreq, gpumem-xmap, /usr/lib/xen-gpumem/gpumem_test,
+# /usr/lib/x86_64-linux-gnu/libgpumem.so.0) with the host's shared
+# libraries they load, the selftests of tools/testing/selftests/xen-gpumem
+# (static, from the tree: not packaged), and a busybox initramfs holding
+# them, the distro modules named in GUEST_MODULES (with their dependencies,
+# decompressed, in load order, listed in /modules.list), and the /init read
+# from standard input.
+# The module: with GUEST_HVSIM=y a test build (HVSIM=y, the simulated
+# hypervisor) of the sources xen-gpumem-dkms ships, against the kernel's
+# headers; otherwise the module DKMS built from that package for the kernel
+# (a production build, as a dom0 that installed the package loads it).
+# Sourced by scripts/distro-test.sh, scripts/xen-test.sh and
+# scripts/xen-e2e.sh, which set:
 #   top, work (output directory), GUEST_MODULES (array), fail()
-# and get: kver, vmlinuz, ko, initramfs, t_module, t_tools, t_initramfs.
-# With GUEST_PACKAGES=y the guest gets the project's packages instead
-# (scripts/debs.sh): the module built from the sources xen-gpumem-dkms
-# ships, gpumem-tools and libgpumem0 unpacked into the initramfs with the
-# shared libraries they need.
+# and get: kver, vmlinuz, ko, root (the initramfs's tree), guest_bins (the
+# packaged executables in it), initramfs, t_module, t_tools, t_initramfs.
 # KVER picks the kernel release; by default the newest 6.12 headers that
 # linux-headers-6.12-amd64 installed, whose image linux-image-6.12-amd64
 # installed (scripts/install-deps.sh).
@@ -28,41 +34,48 @@ done
 	fail "/bin/busybox is not static: install busybox-static"
 mkdir -p "$work"
 
-# 1. The module, in a copy of the tree (the work tree stays clean), or of
-# the sources the DKMS package ships.
+# 1. The module, from the packages made for this kernel.
 t=$(now)
-oot=$work/oot
-rm -rf "$oot"
-mkdir -p "$oot"
-if [ "${GUEST_PACKAGES:-}" = y ]; then
-	mapfile -t guest_debs < <("$top/scripts/debs.sh")
-	guest_deb() {
-		local d
-		for d in "${guest_debs[@]}"; do
-			[[ $(basename "$d") == "$1"_* ]] && { echo "$d"; return; }
-		done
-		fail "no package $1 from scripts/debs.sh"
-	}
-	dpkg-deb -x "$(guest_deb xen-gpumem-dkms)" "$work/dkms-root"
+mapfile -t guest_pkgs < <(KVER=$kver "$top/scripts/debs.sh" "$work/debs")
+# guest_pkg GLOB: the one file of scripts/debs.sh's whose name matches GLOB.
+guest_pkg() {
+	local d
+	for d in "${guest_pkgs[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $(basename "$d") == $1 ]] && { echo "$d"; return; }
+	done
+	fail "no $1 from scripts/debs.sh"
+}
+# unko KO OUT: the module KO, decompressed (busybox's insmod takes no .xz).
+unko() {
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -dc "$1" ;;
+	*.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac > "$2"
+}
+ko=$work/xen-gpumem.ko
+rm -f "$ko"
+if [ "${GUEST_HVSIM:-}" = y ]; then
+	oot=$work/oot
+	rm -rf "$oot"
+	mkdir -p "$oot"
+	dpkg-deb -x "$(guest_pkg 'xen-gpumem-dkms_*')" "$work/dkms-root"
 	cp -a "$work"/dkms-root/usr/src/xen-gpumem-*/. "$oot/"
 	rm -rf "$work/dkms-root"
+	make -C "$kdir" M="$oot" HVSIM=y modules > "$work/module-build.log" 2>&1 ||
+		{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
+	cp "$oot/drivers/xen/gpumem/xen-gpumem.ko" "$ko"
 else
-	(cd "$top" && git ls-files -co --exclude-standard -z) |
-		(cd "$top" && rsync -a --from0 --files-from=- . "$oot/")
+	unko "$(guest_pkg 'xen-gpumem.ko*')" "$ko"
 fi
-make -C "$kdir" M="$oot" HVSIM=y modules > "$work/module-build.log" 2>&1 ||
-	{ cat "$work/module-build.log" >&2; fail "module build against $kdir"; }
-ko=$oot/drivers/xen/gpumem/xen-gpumem.ko
-[ -f "$ko" ] || fail "no $ko"
+[ -s "$ko" ] || fail "no $ko"
+modinfo "$ko" | grep -q "^vermagic: *$kver " || fail "$ko is not for $kver"
 t_module=$(took "$t")
 
-# 2. The tools, static (unless they come from the packages).
+# 2. The selftests, static.
 t=$(now)
-rm -rf "$work/tools"
-if [ "${GUEST_PACKAGES:-}" != y ]; then
-	make -s -C "$top/tools/gpumem" O="$work/tools" > "$work/tools-build.log" 2>&1 ||
-		{ cat "$work/tools-build.log" >&2; fail "tools build"; }
-fi
 make -s -C "$top/tools/testing/selftests/xen-gpumem" O="$work/selftests" \
 	> "$work/selftests-build.log" 2>&1 ||
 	{ cat "$work/selftests-build.log" >&2; fail "selftests build"; }
@@ -75,27 +88,18 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/"
 cp "$work/selftests/gpumem_mm_test" "$root/bin/"
-if [ "${GUEST_PACKAGES:-}" = y ]; then
-	# As installed: /usr/bin, /usr/lib/xen-gpumem, libgpumem.so.0, and
-	# the host's libraries they link (ldd, the unpacked ones first).
-	dpkg-deb -x "$(guest_deb gpumem-tools)" "$root"
-	dpkg-deb -x "$(guest_deb libgpumem0)" "$root"
-	ln -s /usr/lib/xen-gpumem/gpumem_test "$root/bin/gpumem_test"
-	for b in gpumem gpumem-ioreq gpumem-xmap; do
-		ln -s "/usr/bin/$b" "$root/bin/$b"
-	done
-	mkdir -p "$root/lib/x86_64-linux-gnu" "$root/lib64"
-	LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu ldd \
-		"$root"/usr/bin/gpumem* "$root/usr/lib/xen-gpumem/gpumem_test" |
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
-		while read -r lib; do
-			[[ $lib == "$root"/* ]] || cp -L "$lib" "$root/lib/x86_64-linux-gnu/"
-		done
-	cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
-else
-	cp "$work/tools/gpumem" "$work/tools/gpumem_test" "$work/tools/gpumem-ioreq" \
-		"$work/tools/gpumem-xmap" "$root/bin/"
-fi
+# gpumem-tools and libgpumem0 as installed, with the host's libraries they
+# load (the unpacked libgpumem.so.0 first); no udev in the initramfs, so
+# xen-gpumem-dkms's udev rule has nothing to do here: devtmpfs makes
+# /dev/xen/gpumem when the module registers it, root's, mode 0600 (the
+# module's own), and /init runs as root.
+dpkg-deb -x "$(guest_pkg 'gpumem-tools_*')" "$root"
+dpkg-deb -x "$(guest_pkg 'libgpumem0_*')" "$root"
+guest_bins=("$root"/usr/bin/* "$root"/usr/lib/xen-gpumem/*)
+mkdir -p "$root/lib/x86_64-linux-gnu" "$root/lib64"
+shlibs /lib64/ld-linux-x86-64.so.2 "$root/usr/lib/x86_64-linux-gnu" "${guest_bins[@]}" |
+	awk -v r="$root/" 'index($0, r) != 1' | xargs -r cp -L -t "$root/lib/x86_64-linux-gnu/"
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 mkdir -p "$root/etc/gpumem"
 cp "$top"/tests/scenario/*.sh "$root/etc/gpumem/"
 cp "$ko" "$root/lib/modules/"
@@ -109,12 +113,7 @@ for m in "${need[@]}"; do
 		[ "$cmd" = insmod ] || continue
 		name=$(basename "$path" | sed -E 's/\.ko(\.xz|\.zst|\.gz)?$//')
 		[[ " ${mods[*]} " == *" $name "* ]] && continue
-		case $path in
-		*.xz) xz -dc "$path" ;;
-		*.zst) zstd -dc "$path" ;;
-		*.gz) gzip -dc "$path" ;;
-		*) cat "$path" ;;
-		esac > "$root/lib/modules/$name.ko"
+		unko "$path" "$root/lib/modules/$name.ko"
 		mods+=("$name")
 	done < <(modprobe -S "$kver" --show-depends "$m")
 done

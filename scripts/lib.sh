@@ -9,8 +9,11 @@
 # until the script exits: two trees' runs of a stage take turns instead of
 # overlaying one Linux tree or one build directory at the same time);
 # newest_kver [ROOT] (the release of the newest linux-headers-6.12.*-amd64
-# under ROOT/usr/src, default /, or nothing).  A script may define its own
-# fail after sourcing.
+# under ROOT/usr/src, default /, or nothing); shlibs LDSO DIRS FILE... (the
+# shared libraries FILE... load, as the dynamic loader LDSO resolves them
+# with the search path DIRS first: one absolute path a line, sorted, the
+# loader itself left out).  A script may define its own fail after
+# sourcing.
 set -euo pipefail
 
 gpumem_script=${1:?usage: . lib.sh NAME}
@@ -32,6 +35,13 @@ apply_series() {
 		patch -d "$dir" -p1 --quiet --no-backup-if-mismatch < "$p" ||
 			fail "$(basename "$p") does not apply to $what"
 	done
+}
+shlibs() {
+	local ldso=$1 dirs=$2 f
+	shift 2
+	for f; do
+		"$ldso" --library-path "$dirs" --list "$f"
+	done 2>/dev/null | awk '$1 !~ /^\// && $2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u
 }
 hold() {
 	mkdir -p "$cache"

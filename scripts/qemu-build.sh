@@ -64,7 +64,9 @@ fi
 export PYTHONPATH=$meson_root/usr/lib/python3/dist-packages
 
 # 3. libgpumem from the project's packages.
-mapfile -t debs < <("$top/scripts/debs.sh" | grep -E '/libgpumem(0|-dev)_[^/]*\.deb$')
+# Copies of the packages, which another tree's scripts/debs.sh cannot remove.
+mapfile -t debs < <("$top/scripts/debs.sh" "$out/debs" |
+	grep -E '/libgpumem(0|-dev)_[^/]*\.deb$')
 [ ${#debs[@]} -eq 2 ] || fail "scripts/debs.sh made no libgpumem0 and libgpumem-dev"
 sysroot=$out/sysroot
 rm -rf "$sysroot"

@@ -3,11 +3,13 @@
 # or XEN_ELF) under QEMU TCG with Debian's 6.12 kernel as a PVH dom0 that
 # runs Xen's own toolstack (xenstored, xenconsoled, xl from Debian's
 # xen-utils-4.17 or -4.20, fetched with apt-get download or
-# scripts/apt-trixie.sh download), loads xen-gpumem.ko with its real
-# backend and creates a PVH domU (the same kernel, 128 MiB, a busybox
+# scripts/apt-trixie.sh download) and the project's packages
+# (scripts/debs.sh: xen-gpumem.ko as DKMS built it from xen-gpumem-dkms,
+# gpumem-tools and libgpumem0 as installed), loads xen-gpumem.ko with its
+# real backend and creates a PVH domU (the same kernel, 128 MiB, a busybox
 # initramfs with tests/xen-e2e/domu/gpumem_domu.ko).  dom0's /init
 # is tests/xen-e2e/dom0-init.sh; against a hypervisor that implements MAP it
-# also starts the device model's IOREQ server (tools/gpumem/gpumem-ioreq)
+# also starts the device model's IOREQ server (gpumem-ioreq)
 # and runs the differential scenario (tests/scenario/scenario.sh: map,
 # revoke, populate, steal, return, destroy with live mappings), whose
 # transcript scripts/diff-test.sh compares with hvsim's.  See README, "The
@@ -97,8 +99,9 @@ if [ ! -e "$troot/.complete" ]; then
 fi
 t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 
-# 2. Module, tools, dom0's busybox initramfs (scripts/guest-image.sh), with
-# the Xen dom0 drivers the toolstack needs.
+# 2. Module, tools, dom0's busybox initramfs (scripts/guest-image.sh: from
+# the packages, the module as DKMS built it), with the Xen dom0 drivers the
+# toolstack needs.
 GUEST_MODULES=(xenfs xen-evtchn xen-gntdev xen-privcmd)
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" < "$e2e/dom0-init.sh"
@@ -124,8 +127,10 @@ t_domu=$(took "$t")
 # 4. What dom0 adds to guest-image.sh's initramfs, as a second cpio
 # appended to it: the toolstack with its shared libraries (the unpacked
 # packages first, then the sysroot's libc, zlib, ...: the host's Debian 12
-# ones for 4.17, Debian 13's unpacked ones for 4.20), the domU's kernel,
-# initramfs and xl config.
+# ones for 4.17, Debian 13's unpacked ones for 4.20), the libraries of the
+# project's packaged tools (guest_bins) resolved the same way, the domU's
+# kernel, initramfs and xl config.  A file of the second cpio replaces
+# guest-image.sh's of the same name when the kernel unpacks them.
 t=$(now)
 xroot=$work/dom0-extra
 rm -rf "$xroot"
@@ -148,12 +153,20 @@ sysfile() {
 	fail "no $1 in ${sysroot:-the host}"
 }
 # The sysroot's ld.so lists every binary's libraries (as ldd does), the
-# unpacked libraries first.
+# unpacked libraries first, libgpumem.so.0 (already in guest-image.sh's
+# part) left out.  So with 4.20, the tools of gpumem-tools and libgpumem0,
+# built on Debian 12 (glibc 2.36; they need GLIBC_2.34 at the most), run
+# against Debian 13's glibc 2.41 and its ld.so, and gpumem-ioreq and
+# gpumem-xmap against Xen 4.20's libxendevicemodel.so.1 and the other
+# stable libraries of the same sonames: as on a Debian 13 dom0 that
+# installed them, and not one Debian 12 library is left in that dom0 (the
+# checks below: none of these comes from the host, and each library
+# guest-image.sh took from the host is replaced by its Debian 13 namesake).
+# With 4.17 they are the host's, as guest-image.sh took them.
 ldso=$(sysfile lib64/ld-linux-x86-64.so.2)
-for b in "${bins[@]}"; do
-	"$ldso" --library-path "$troot/usr/lib/x86_64-linux-gnu" --list "$troot/$b"
-done 2>/dev/null | awk '$1 !~ /^\// && $2 == "=>" && $3 ~ /^\// { print $3 }' |
-	sort -u > "$work/dom0-libs.txt"
+shlibs "$ldso" "$troot/usr/lib/x86_64-linux-gnu:$root/usr/lib/x86_64-linux-gnu" \
+	"${bins[@]/#/$troot/}" "${guest_bins[@]}" |
+	awk -v r="$root/" 'index($0, r) != 1' > "$work/dom0-libs.txt"
 # glibc dlopen()s libgcc_s for pthread_cancel (xl's children need it).
 sysfile lib/x86_64-linux-gnu/libgcc_s.so.1 >> "$work/dom0-libs.txt"
 if [ -n "$sysroot" ] && grep -v "^$sysroot/" "$work/dom0-libs.txt" >&2; then
@@ -163,6 +176,12 @@ while read -r lib; do
 	cp -L "$lib" "$xroot/lib/x86_64-linux-gnu/"
 done < "$work/dom0-libs.txt"
 cp -L "$ldso" "$xroot/lib64/"
+if [ -n "$sysroot" ]; then
+	for lib in "$root"/lib/x86_64-linux-gnu/* "$root"/lib64/*; do
+		[ -e "$xroot/${lib#"$root"/}" ] ||
+			fail "${lib#"$root"/}: the host's, not replaced by Debian 13's"
+	done
+fi
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"

@@ -39,13 +39,14 @@ mkdir -p "$work"
 . "$top/scripts/xen-boot.sh"
 xen_hypervisor "${1:-}"
 
-# 1-3. Module, tools, initramfs: the module alone, real backend.
+# 1-3. Module, tools, initramfs (from the packages, the module as DKMS
+# built it): the module alone, real backend.
 GUEST_MODULES=()
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

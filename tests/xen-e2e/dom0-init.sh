@@ -7,6 +7,9 @@
 # "=== ", "ok: " or "FAIL: ".
 /bin/busybox --install -s /bin
 . /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH, XEN_VERSION
+# gpumem, gpumem-ioreq and gpumem-xmap where gpumem-tools installs them
+# (/usr/bin, with libgpumem0's /usr/lib/x86_64-linux-gnu/libgpumem.so.0),
+# gpumem-check (this test's own) beside them; scripts/guest-image.sh.
 export PATH=/bin:/usr/bin:/usr/sbin:/usr/lib/xen-$XEN_VERSION/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -56,6 +59,9 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
 	--log-dir=/var/log/xen/console || bad "xenconsoled"
 xl info | grep -E '^(xen_version|xen_caps|total_memory|free_memory|virt_caps)'
 echo "=== insmod xen-gpumem.ko (backend=xen)"
+# DKMS's build from xen-gpumem-dkms.  No udev here: devtmpfs makes
+# /dev/xen/gpumem, root's with the module's mode 0600 (the package's udev
+# rule, group xen-gpumem, is for an installed system), and /init is root.
 insmod /lib/modules/xen-gpumem.ko && ok "xen-gpumem loaded" || bad "insmod xen-gpumem"
 
 echo "=== xl create domu.cfg"
