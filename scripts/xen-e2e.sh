@@ -27,7 +27,10 @@
 #                      or reused)
 #   --bench            make xen-bench: the reference Xen, and in place of
 #                      the scenario tests/xen-e2e/bench.sh, the fault loop
-#                      timed in the domU; its figures go to FIGURES.md
+#                      timed in the domU, then 256 MiB shown to it by MAP_VA
+#                      and by grants (dom0's gntalloc, with Xen's
+#                      gnttab_max_frames=256), and huge pages as 2 MiB and
+#                      4k entries; its figures go to FIGURES.md
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
@@ -56,11 +59,18 @@ domu_nr=${DOMU_NR:-4}
 mode=${1:-}
 bench=
 bench_nr=0
+grant_nr=0
 run="xen-e2e"
 if [ "$mode" = --bench ]; then
 	bench=1
 	run="xen-bench"
-	bench_nr=16384	# 64 MiB at GFN 0x20000 (512 MiB), above the domU's RAM
+	# 256 MiB at GFN 0x20000 (512 MiB), above the domU's RAM, and as many
+	# pages to map dom0's grants at; 65536 grants of dom0 take 128 frames
+	# of its grant table, beyond Xen's default of 64.
+	bench_nr=65536
+	grant_nr=65536
+	XEN_APPEND="gnttab_max_frames=256${XEN_APPEND:+ $XEN_APPEND}"
+	boot_timeout=${BOOT_TIMEOUT:-900}
 	mode=--patched
 fi
 [ "$mode" != --patched ] || [ "$xen_version" = 4.17 ] ||
@@ -100,6 +110,7 @@ t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 # 2. Module, tools, dom0's busybox initramfs (scripts/guest-image.sh), with
 # the Xen dom0 drivers the toolstack needs.
 GUEST_MODULES=(xenfs xen-evtchn xen-gntdev xen-privcmd)
+[ -z "$bench" ] || GUEST_MODULES+=(xen-gntalloc)
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" < "$e2e/dom0-init.sh"
 
@@ -166,7 +177,7 @@ cp -L "$ldso" "$xroot/lib64/"
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
-sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr|" \
+sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr gpumem_domu.grant_nr=$grant_nr|" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
 printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\n' "$domu_timeout" "$bench" "$xen_version" \
 	> "$xroot/etc/xen-e2e.conf"
@@ -177,6 +188,10 @@ cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
 gcc -O2 -Wall -Wextra -Werror -I"$top/include/xen/interface" \
 	-o "$xroot/usr/bin/gpumem-check" "$e2e/gpumem-check.c" ||
 	fail "gpumem-check build"
+if [ -n "$bench" ]; then
+	gcc -O2 -Wall -Wextra -Werror -o "$xroot/usr/bin/gntalloc-bench" \
+		"$e2e/gntalloc-bench.c" || fail "gntalloc-bench build"
+fi
 cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
 cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \

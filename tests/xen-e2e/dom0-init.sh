@@ -86,7 +86,7 @@ done
 [ -n "$ready" ] || { bad "gpumem_domu not ready after ${DOMU_TIMEOUT}s"; finish; }
 echo "domU ready $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s after xl create: $ready"
 set -- $ready
-win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4 bench_gfn=$5 bench_nr=$6
+win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4 bench_gfn=$5 bench_nr=$6 grant_nr=${7:-0}
 
 # domu OP [BYTE [PAGES]]: one command to gpumem_domu, its answer in
 # $answer; it may take $domu_wait tenths of a second (default 20 s).

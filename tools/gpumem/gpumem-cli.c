@@ -239,12 +239,15 @@ static int cmd_strerror(const char *ioc, const char *err)
  *   map GFN PAGES BYTE  anonymous buffer, page i filled with BYTE + i,
  *                       MAP_VA at GFN
  *   mapfd GFN PAGES BYTE  the same with a memfd's pages, mapped shared
+ *   maphuge GFN PAGES BYTE  the same with 2 MiB huge pages (MAP_HUGETLB;
+ *                       dom0 must have them reserved)
  *   refix               mmap the memfd again over the buffer (MAP_FIXED):
  *                       munmap and mmap of the same pages in one call, so
  *                       the notifier revokes and the address never has a
  *                       hole
  *   count               the 32-bit counter at the buffer's first byte
- *   munmap              munmap the buffer (the notifier revokes the GFNs)
+ *   munmap              munmap the buffer (the notifier revokes the GFNs),
+ *                       timed as a call is ("elapsed")
  *   remap BYTE          a new anonymous mapping at the buffer's address,
  *                       page i filled with BYTE + i (nothing mapped yet)
  *   populate            POPULATE the buffer's GFNs
@@ -335,8 +338,8 @@ static int dm_line(struct dm_state *s, char *line)
 	n = sscanf(line, "%15s %lli %lli %lli", op, &a, &b, &c);
 	if (n < 1)
 		return 0;
-	if ((!strcmp(op, "map") || !strcmp(op, "mapfd")) && n == 4 && b &&
-	    b < (1ULL << 30)) {
+	if ((!strcmp(op, "map") || !strcmp(op, "mapfd") ||
+	     !strcmp(op, "maphuge")) && n == 4 && b && b < (1ULL << 30)) {
 		int fd = -1;
 		unsigned char *p;
 		uint64_t region;
@@ -351,7 +354,15 @@ static int dm_line(struct dm_state *s, char *line)
 				return 0;
 			}
 		}
-		p = dm_mmap(NULL, b, fd);
+		if (!strcmp(op, "maphuge")) {
+			p = mmap(NULL, b * LIBGPUMEM_PAGE_SIZE,
+				 PROT_READ | PROT_WRITE, MAP_PRIVATE |
+				 MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+			if (p == MAP_FAILED)
+				p = NULL;
+		} else {
+			p = dm_mmap(NULL, b, fd);
+		}
 		if (!p) {
 			printf("err map: mmap: %s\n", strerror(errno));
 			if (fd >= 0)
@@ -379,7 +390,10 @@ static int dm_line(struct dm_state *s, char *line)
 		printf("ok map region %llu gfn %#llx pages %llu\n",
 		       (unsigned long long)region, a, b);
 	} else if (!strcmp(op, "munmap") && s->buf) {
+		uint64_t t0 = dm_now();
+
 		munmap(s->buf, s->pages * LIBGPUMEM_PAGE_SIZE);
+		s->call_ns = dm_now() - t0;
 		printf("ok munmap\n");
 	} else if (!strcmp(op, "remap") && n == 2 && s->buf) {
 		if (!dm_mmap(s->buf, s->pages, -1)) {
