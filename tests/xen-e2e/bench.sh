@@ -148,6 +148,36 @@ calls() {
 }
 ms() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }'; }
 
+# gt: from Xen's debug key 'g', dom0's grant-table frames in $gt_d0 and
+# the domU's maptrack frames in $gt_mt (dumped before any grant is active,
+# so that the dump is these lines and no entry).
+gt() {
+	xl debug-keys g
+	# shellcheck disable=SC2046 # two numbers, split on purpose
+	set -- $(xl dmesg | tac | sed "/gnttab_usage_print_all \[ key 'g' pressed/q" |
+		tac | awk -v d="d$domid" '
+		/grant-table for remote d[0-9]+ / {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^d[0-9]+$/)
+					cur = $i
+			next
+		}
+		/ frames \(.* maptrack frames / {
+			for (i = 2; i <= NF; i++) {
+				if ($i == "frames" && $(i - 1) ~ /^[0-9]+$/)
+					f = $(i - 1)
+				if ($i == "maptrack")
+					m = $(i - 1)
+			}
+			if (cur == "d0")
+				d0 = f
+			if (cur == d)
+				mt = m
+		}
+		END { printf "%s %s", d0 == "" ? "?" : d0, mt == "" ? "?" : mt }')
+	gt_d0=$1 gt_mt=$2
+}
+
 big=65536		# 256 MiB
 domu_wait=3000		# domu: up to 300 s for one gmap
 echo "=== bench: $((big / 256)) MiB of dom0 memory shown to the domU: gpumem MAP_VA against dom0's grants mapped by the domU"
@@ -224,6 +254,8 @@ ga() {
 	[ "$k" -gt 1200 ] || reply=$(sed -n "${ga_lines}p" /tmp/ga.out)
 	echo "gntalloc-bench $*: $reply"
 }
+gt
+gt_d0a=$gt_d0 gt_mta=$gt_mt
 ga alloc "$domid" "$big" 0x50
 set -- $reply
 gr_alloc=0 gr_ranges=0
@@ -250,6 +282,7 @@ if domu gmap 50 "$big"; then
 			bad "grants: $2 pages unmapped, $5 failed"
 	fi
 fi
+gt
 ga dealloc
 set -- $reply
 gr_munmap=${3:-0} gr_dealloc=${4:-0}
@@ -259,7 +292,7 @@ exec 4>&-
 wait "$ga_pid"
 gr_total=$((gr_alloc + gr_map + gr_read))
 gr_rv=$((gr_un + gr_munmap + gr_dealloc))
-grants="grants $(ms "$gr_total") ms (dom0's gntalloc ALLOC_GREF $(ms "$gr_alloc") ms: its pages allocated and $big grant entries written, references in $gr_ranges range(s); the domU's map $(ms "$gr_map") ms: $big grant maps in $gr_calls GNTTABOP_map_grant_ref hypercalls of up to 512, a 4k p2m entry each; its read $(ms "$gr_read") ms)"
+grants="grants $(ms "$gr_total") ms (dom0's gntalloc ALLOC_GREF $(ms "$gr_alloc") ms: its pages allocated and $big grant entries written, references in $gr_ranges range(s); the domU's map $(ms "$gr_map") ms: $big grant maps in $gr_calls GNTTABOP_map_grant_ref hypercalls of up to 512, a 4k p2m entry each; its read $(ms "$gr_read") ms; per debug key 'g', dom0's grant table grew from $gt_d0a to $gt_d0 frames, one XENMEM_add_to_physmap each, and the domU's maptrack from $gt_mta to $gt_mt frames)"
 for t in always never; do
 	eval "set -- \$gm_$t"
 	gm_total=$(($1 + $6))
