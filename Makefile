@@ -25,7 +25,8 @@
 #   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack
 #   make xen-bench       the fault loop on the reference Xen, timed in its
 #                        domU, MAP_VA against grants, 2 MiB against 4k
-#                        entries (not part of test)
+#                        entries, STEAL+RETURN against a foreign mapping
+#                        (not part of test)
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
 #                        reference Xen: identical transcripts
 #   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,

@@ -8,9 +8,11 @@
 
 # Then the same 256 MiB of dom0 memory shown to the domU with gpumem's
 # MAP_VA and with grants (gntalloc in dom0, gntalloc-bench; the domU's
-# gnttab_map_refs, gpumem_domu's "gmap"), and 64 MiB of dom0 huge pages
-# MAPped as 2 MiB entries and as 4k ones; the entries counted with Xen's
-# debug key 'Y', the hypercalls from the module's tracepoints.
+# gnttab_map_refs, gpumem_domu's "gmap"), 64 MiB of dom0 huge pages
+# MAPped as 2 MiB entries and as 4k ones, and STEAL+RETURN of 64 MiB of the
+# domU's RAM against dom0's foreign mapping of it (gpumem-xmap); the
+# entries counted with Xen's debug key 'Y', the hypercalls from the
+# module's tracepoints.
 
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
@@ -335,4 +337,41 @@ set -- $h0 $h1
 [ "${12}" = 0 ] && [ "${13}" = "$hnr" ] &&
 	ok "unaligned: $hnr 4k entries" || bad "unaligned: ${12} 2M and ${13} 4k entries"
 echo "bench: MAP_VA of $((hnr / 256)) MiB of dom0 huge pages (reference Xen, PVH domU): at a 2 MiB-aligned GFN $(ms "$1") ms ($2 extents in $3 hypercall(s), $4 2M + $5 4k lent entries), at GFN+1 $(ms "$9") ms (${10} extents in ${11} hypercall(s), ${12} 2M + ${13} 4k lent entries), ratio $(ratio "$9" "$1"), entries $(ratio $((${12} + ${13})) $(($4 + $5)))x fewer; revoke by munmap $(ms "$6") ms ($7 extents in $8 hypercall(s)) against $(ms "${14}") ms (${15} extents in ${16} hypercall(s)), ratio $(ratio "${14}" "$6")"
+
+snr=16384		# 64 MiB
+sgfn=$sbench_gfn	# what the domU set aside (0: nothing)
+[ "$((sgfn))" != 0 ] || bad "the domU set no $snr pages aside for STEAL"
+echo "=== bench: STEAL+RETURN of $((snr / 256)) MiB of the domU's RAM (gfn $sgfn) against dom0's foreign mapping of the same pages (privcmd; Xen holds a reference to each page while mapped)"
+dm_start
+hc_quiet
+dm steal "$sgfn" "$snr"
+expect "STEAL of $((snr / 256)) MiB" "${reply%% *}" "ok"
+dm elapsed
+st_ns=${reply#ok elapsed }
+st_ext=$(grep -c 'gpumem_hv_extent: steal .* rc 0$' "$tracefs/trace")
+hc_quiet
+domu sread && ok "the domU still reads its own pages: $answer" || bad "sread"
+dm return
+expect "RETURN of $((snr / 256)) MiB" "$reply" "ok return"
+dm elapsed
+rt_ns=${reply#ok elapsed }
+rt_ext=$(grep -c 'gpumem_hv_extent: return .* rc 0$' "$tracefs/trace")
+hc_quiet
+dm close
+dm_stop
+gpumem-xmap --domid "$domid" "$sgfn" "$snr" > /tmp/xmap.out 2>&1 &
+xmap_pid=$!
+started "$xmap_pid" /tmp/xmap.out '^xmap: d' "gpumem-xmap of $snr pages" 3000
+xm_ns=$(sed -n 's/^xmap: d.* pages in \([0-9]*\) ns$/\1/p' /tmp/xmap.out)
+kill "$xmap_pid"
+k=0
+while kill -0 "$xmap_pid" 2>/dev/null && [ "$k" -lt 3000 ]; do
+	k=$((k + 1))
+	sleep 0.1
+done
+wait "$xmap_pid" && ok "gpumem-xmap: $snr pages foreign-mapped and unmapped" ||
+	bad "gpumem-xmap: exit $?: $(cat /tmp/xmap.out)"
+xu_ns=$(sed -n 's/^xmap: unmapped in \([0-9]*\) ns$/\1/p' /tmp/xmap.out)
+xm_ns=${xm_ns:-0} xu_ns=${xu_ns:-0}
+echo "bench: $((snr / 256)) MiB of the domU's RAM for dom0 (reference Xen, PVH domU): STEAL $(ms "$st_ns") ms + RETURN $(ms "$rt_ns") ms ($st_ext and $rt_ext extents) against a foreign mapping (xenforeignmemory_map, one XENMEM_add_to_physmap_range a page in a PVH dom0) $(ms "$xm_ns") ms + its unmap (one XENMEM_remove_from_physmap a page) $(ms "$xu_ns") ms; ratio $(ratio $((xm_ns + xu_ns)) $((st_ns + rt_ns)))"
 echo "=== bench: end"

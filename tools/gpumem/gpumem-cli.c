@@ -234,7 +234,8 @@ static int cmd_strerror(const char *ioc, const char *err)
  * gpumem dm: a device model driven line by line, for end-to-end tests.  It
  * keeps one bound context, one MAP_VA buffer and one steal; every command
  * gets one line: "ok <command> ..." or "err <command>: <meaning of errno>".
- * Page contents are shown as the first 8 bytes of each page, in hex.
+ * Page contents are shown as the first 8 bytes of each page, in hex (of
+ * the first 16 pages, then "+<pages left>").
  *
  *   map GFN PAGES BYTE  anonymous buffer, page i filled with BYTE + i,
  *                       MAP_VA at GFN
@@ -294,17 +295,22 @@ static uint64_t dm_now(void)
 	rc_;							\
 })
 
+/* The first DM_SHOW_MAX pages, then "+<pages left>" if more. */
+#define DM_SHOW_MAX 16
+
 static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
 {
 	uint64_t i;
 	int b;
 
 	printf("ok %s", what);
-	for (i = 0; i < pages; i++) {
+	for (i = 0; i < pages && i < DM_SHOW_MAX; i++) {
 		putchar(' ');
 		for (b = 0; b < 8; b++)
 			printf("%02x", p[i * LIBGPUMEM_PAGE_SIZE + b]);
 	}
+	if (pages > DM_SHOW_MAX)
+		printf(" +%" PRIu64, pages - DM_SHOW_MAX);
 	putchar('\n');
 }
 

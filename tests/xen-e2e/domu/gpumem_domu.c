@@ -15,11 +15,14 @@
  *    (none by default), mapped write-back as the RAM dom0 lends there is;
  *  - for make xen-bench as well, @grant_nr pages of its own (unpopulated:
  *    gnttab_alloc_pages()) to map dom0's grants at, the stock way of
- *    showing dom0 memory to a domU that the bench compares MAP with.
+ *    showing dom0 memory to a domU that the bench compares MAP with, and
+ *    @steal_bench_nr pages of its RAM, GFN-contiguous, set aside for a
+ *    STEAL (alloc_contig_range(); kernel pages Xen references refuse it).
  *
  * dom0 drives it through xenstore, under this domain's data/gpumem:
  *   ready   "<gfn> <nr> <steal gfn> <steal pages> <bench gfn> <bench
- *           pages> <grant pages>", written at load
+ *           pages> <grant pages> <gfn of the steal_bench_nr pages, or 0>",
+ *           written at load
  *   refs    dom0's grant references for "gmap", as ranges "<first
  *           ref>+<count>" separated by spaces, written by dom0
  *   cmd     "<seq> <op> [byte [pages]]", written by dom0; op is one of
@@ -55,12 +58,14 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -94,6 +99,10 @@ static unsigned int grant_nr;
 module_param(grant_nr, uint, 0444);
 MODULE_PARM_DESC(grant_nr, "pages to map dom0's grants at (0: none, at most 65536)");
 
+static unsigned int steal_bench_nr;
+module_param(steal_bench_nr, uint, 0444);
+MODULE_PARM_DESC(steal_bench_nr, "pages of RAM set aside, GFN-contiguous, for the bench's STEAL (0: none, a multiple of 512)");
+
 #define DOMU_DIR	"data/gpumem"
 #define DOMU_GMAP_BATCH	512
 #define DOMU_MAX_PAGES	16
@@ -106,6 +115,8 @@ static char line[DOMU_LINE];
 static int granted = -1;	/* the grant reference of "grant", or -1 */
 static struct task_struct *inc_task;	/* the loop of "inc 1" */
 static u64 inc_done;
+
+static unsigned long sbench_pfn;	/* the steal_bench_nr pages', or 0 */
 
 /* "gmap" and "gunmap": @grant_nr pages, their handles, one batch of ops. */
 static struct page **gpages;
@@ -421,6 +432,40 @@ static void grant_alloc(void)
 }
 
 /*
+ * The steal_bench_nr pages: the highest 2 MiB-aligned range below 4 GiB
+ * that is RAM throughout and that the page allocator can empty.
+ */
+static void steal_bench_alloc(void)
+{
+	unsigned long start, i;
+
+	if (!steal_bench_nr)
+		return;
+	for (start = PFN_DOWN(SZ_4G) - steal_bench_nr;
+	     start >= PFN_DOWN(SZ_16M); start -= 512) {
+		for (i = 0; i < steal_bench_nr; i += 512)
+			if (!pfn_valid(start + i) || !page_is_ram(start + i))
+				break;
+		if (i < steal_bench_nr || !page_is_ram(start + i - 1))
+			continue;
+		if (!alloc_contig_range(start, start + steal_bench_nr,
+					MIGRATE_MOVABLE,
+					GFP_KERNEL | __GFP_NOWARN)) {
+			sbench_pfn = start;
+			return;
+		}
+	}
+	pr_warn("no %u pages of RAM for the bench's STEAL\n", steal_bench_nr);
+}
+
+static void steal_bench_free(void)
+{
+	if (sbench_pfn)
+		free_contig_range(sbench_pfn, steal_bench_nr);
+	sbench_pfn = 0;
+}
+
+/*
  * Claim the windows' physical ranges, so that the unpopulated pages of
  * grant_alloc() are taken elsewhere.  Not fatal: nothing else needs it.
  */
@@ -482,10 +527,12 @@ static int __init gpumem_domu_init(void)
 	win_res = claim(gfn, nr, "gpumem_domu window");
 	bench_res = claim(bench_gfn, bench_nr, "gpumem_domu bench window");
 	grant_alloc();
+	steal_bench_alloc();
 	run("0 swrite d0");
 	sgfn = pfn_to_gfn(page_to_pfn(buf));
-	scnprintf(ready, sizeof(ready), "%#lx %u %#lx %u %#lx %u %u", gfn, nr,
-		  sgfn, steal_pages, bench_gfn, bench_nr, grant_nr);
+	scnprintf(ready, sizeof(ready), "%#lx %u %#lx %u %#lx %u %u %#lx", gfn,
+		  nr, sgfn, steal_pages, bench_gfn, bench_nr, grant_nr,
+		  sbench_pfn ? pfn_to_gfn(sbench_pfn) : 0);
 	rc = register_xenbus_watch(&watch);
 	if (rc)
 		goto err_free;
@@ -499,6 +546,7 @@ static int __init gpumem_domu_init(void)
 	return 0;
 
 err_free:
+	steal_bench_free();
 	grant_free();
 	unclaim();
 	__free_pages(buf, ilog2(steal_pages));
@@ -515,6 +563,7 @@ static void __exit gpumem_domu_exit(void)
 	inc_stop();
 	gunmap(NULL, 0);
 	grant_free();
+	steal_bench_free();
 	unclaim();
 	/* Pages dom0 still maps through a grant are leaked, never freed. */
 	if (granted < 0 || gnttab_try_end_foreign_access(granted))
