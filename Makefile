@@ -24,7 +24,9 @@
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
 #   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack
 #   make xen-bench       the fault loop on the reference Xen, timed in its
-#                        domU (not part of test)
+#                        domU, MAP_VA against grants, 2 MiB against 4k
+#                        entries, STEAL+RETURN against a foreign mapping
+#                        (not part of test)
 #   make diff-test       the scenario of tests/scenario on hvsim and on the
 #                        reference Xen: identical transcripts
 #   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,

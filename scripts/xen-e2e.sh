@@ -29,7 +29,11 @@
 #                      or reused)
 #   --bench            make xen-bench: the reference Xen, and in place of
 #                      the scenario tests/xen-e2e/bench.sh, the fault loop
-#                      timed in the domU; its figures go to FIGURES.md
+#                      timed in the domU, then 256 MiB shown to it by MAP_VA
+#                      and by grants (dom0's gntalloc, with Xen's
+#                      gnttab_max_frames=256), and huge pages as 2 MiB and
+#                      4k entries, and STEAL+RETURN of 64 MiB against a
+#                      foreign mapping; its figures go to FIGURES.md
 #   KVER               kernel release of dom0 and the domU (default: the
 #                      newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
@@ -58,11 +62,25 @@ domu_nr=${DOMU_NR:-4}
 mode=${1:-}
 bench=
 bench_nr=0
+grant_nr=0
+steal_bench_nr=0
+domu_mem=128
 run="xen-e2e"
 if [ "$mode" = --bench ]; then
 	bench=1
 	run="xen-bench"
-	bench_nr=16384	# 64 MiB at GFN 0x20000 (512 MiB), above the domU's RAM
+	# 256 MiB at GFN 0x20000 (512 MiB), above the domU's RAM, and as many
+	# pages to map dom0's grants at; 65536 grants of dom0 take 128 frames
+	# of its grant table, beyond Xen's default of 64.
+	bench_nr=65536
+	grant_nr=65536
+	# 64 MiB of the domU's RAM set aside for a STEAL: a domU of 384 MiB,
+	# and its window above that RAM.
+	steal_bench_nr=16384
+	domu_mem=384
+	domu_gfn=${DOMU_GFN:-0x40000}
+	XEN_APPEND="gnttab_max_frames=256${XEN_APPEND:+ $XEN_APPEND}"
+	boot_timeout=${BOOT_TIMEOUT:-900}
 	mode=--patched
 fi
 [ "$mode" != --patched ] || [ "$xen_version" = 4.17 ] ||
@@ -103,6 +121,7 @@ t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 # the packages, the module as DKMS built it), with the Xen dom0 drivers the
 # toolstack needs.
 GUEST_MODULES=(xenfs xen-evtchn xen-gntdev xen-privcmd)
+[ -z "$bench" ] || GUEST_MODULES+=(xen-gntalloc)
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" < "$e2e/dom0-init.sh"
 
@@ -185,7 +204,8 @@ fi
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
-sed "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr|" \
+sed -e "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr gpumem_domu.grant_nr=$grant_nr gpumem_domu.steal_bench_nr=$steal_bench_nr|" \
+	-e "s/^\(memory\|maxmem\) = 128\$/\1 = $domu_mem/" \
 	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
 printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\n' "$domu_timeout" "$bench" "$xen_version" \
 	> "$xroot/etc/xen-e2e.conf"
@@ -196,6 +216,10 @@ cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
 gcc -O2 -Wall -Wextra -Werror -I"$top/include/xen/interface" \
 	-o "$xroot/usr/bin/gpumem-check" "$e2e/gpumem-check.c" ||
 	fail "gpumem-check build"
+if [ -n "$bench" ]; then
+	gcc -O2 -Wall -Wextra -Werror -o "$xroot/usr/bin/gntalloc-bench" \
+		"$e2e/gntalloc-bench.c" || fail "gntalloc-bench build"
+fi
 cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
 cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
@@ -204,8 +228,10 @@ t_dom0=$(took "$t")
 echo "xen-e2e: initramfs $(du -h "$initramfs" | cut -f1) (domU initramfs $(du -h "$work/domu.cpio.gz" | cut -f1)); booting $xen_what under TCG"
 
 # 5. Xen, dom0, the domU, under TCG; dom0 may grow by what it steals, so
-# its limit is above its memory.
+# its limit is above its memory (by 128 MiB for the bench, which steals
+# 64 MiB at once).
 dom0_mem=1024M,max:1088M
+[ -z "$bench" ] || dom0_mem=1024M,max:1152M
 xen_boot "$run"
 
 # 6. The verdict.

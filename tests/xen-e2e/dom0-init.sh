@@ -33,13 +33,14 @@ finish() {
 	poweroff -f
 }
 
-# started PID FILE LINE WHAT: wait up to 5 s for background process PID to
-# print LINE (a regex) to FILE; a FAIL naming WHAT if it dies or does not.
+# started PID FILE LINE WHAT [TENTHS]: wait up to TENTHS tenths of a
+# second (default 50) for background process PID to print LINE (a regex)
+# to FILE; a FAIL naming WHAT if it dies or does not.
 started() {
 	k=0
 	until grep -q "$3" "$2"; do
 		k=$((k + 1))
-		if [ "$k" -gt 50 ] || ! kill -0 "$1" 2>/dev/null; then
+		if [ "$k" -gt "${5:-50}" ] || ! kill -0 "$1" 2>/dev/null; then
 			bad "$4 did not start: $(cat "$2")"
 			return 1
 		fi
@@ -92,7 +93,7 @@ done
 [ -n "$ready" ] || { bad "gpumem_domu not ready after ${DOMU_TIMEOUT}s"; finish; }
 echo "domU ready $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s after xl create: $ready"
 set -- $ready
-win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4 bench_gfn=$5 bench_nr=$6
+win_gfn=$1 win_nr=$2 steal_gfn=$3 steal_nr=$4 bench_gfn=$5 bench_nr=$6 grant_nr=${7:-0} sbench_gfn=${8:-0}
 
 # domu OP [BYTE [PAGES]]: one command to gpumem_domu, its answer in
 # $answer; it may take $domu_wait tenths of a second (default 20 s).

@@ -234,17 +234,21 @@ static int cmd_strerror(const char *ioc, const char *err)
  * gpumem dm: a device model driven line by line, for end-to-end tests.  It
  * keeps one bound context, one MAP_VA buffer and one steal; every command
  * gets one line: "ok <command> ..." or "err <command>: <meaning of errno>".
- * Page contents are shown as the first 8 bytes of each page, in hex.
+ * Page contents are shown as the first 8 bytes of each page, in hex (of
+ * the first 16 pages, then "+<pages left>").
  *
  *   map GFN PAGES BYTE  anonymous buffer, page i filled with BYTE + i,
  *                       MAP_VA at GFN
  *   mapfd GFN PAGES BYTE  the same with a memfd's pages, mapped shared
+ *   maphuge GFN PAGES BYTE  the same with 2 MiB huge pages (MAP_HUGETLB;
+ *                       dom0 must have them reserved)
  *   refix               mmap the memfd again over the buffer (MAP_FIXED):
  *                       munmap and mmap of the same pages in one call, so
  *                       the notifier revokes and the address never has a
  *                       hole
  *   count               the 32-bit counter at the buffer's first byte
- *   munmap              munmap the buffer (the notifier revokes the GFNs)
+ *   munmap              munmap the buffer (the notifier revokes the GFNs),
+ *                       timed as a call is ("elapsed")
  *   remap BYTE          a new anonymous mapping at the buffer's address,
  *                       page i filled with BYTE + i (nothing mapped yet)
  *   populate            POPULATE the buffer's GFNs
@@ -291,17 +295,22 @@ static uint64_t dm_now(void)
 	rc_;							\
 })
 
+/* The first DM_SHOW_MAX pages, then "+<pages left>" if more. */
+#define DM_SHOW_MAX 16
+
 static void dm_show(const char *what, const unsigned char *p, uint64_t pages)
 {
 	uint64_t i;
 	int b;
 
 	printf("ok %s", what);
-	for (i = 0; i < pages; i++) {
+	for (i = 0; i < pages && i < DM_SHOW_MAX; i++) {
 		putchar(' ');
 		for (b = 0; b < 8; b++)
 			printf("%02x", p[i * LIBGPUMEM_PAGE_SIZE + b]);
 	}
+	if (pages > DM_SHOW_MAX)
+		printf(" +%" PRIu64, pages - DM_SHOW_MAX);
 	putchar('\n');
 }
 
@@ -335,8 +344,8 @@ static int dm_line(struct dm_state *s, char *line)
 	n = sscanf(line, "%15s %lli %lli %lli", op, &a, &b, &c);
 	if (n < 1)
 		return 0;
-	if ((!strcmp(op, "map") || !strcmp(op, "mapfd")) && n == 4 && b &&
-	    b < (1ULL << 30)) {
+	if ((!strcmp(op, "map") || !strcmp(op, "mapfd") ||
+	     !strcmp(op, "maphuge")) && n == 4 && b && b < (1ULL << 30)) {
 		int fd = -1;
 		unsigned char *p;
 		uint64_t region;
@@ -351,7 +360,15 @@ static int dm_line(struct dm_state *s, char *line)
 				return 0;
 			}
 		}
-		p = dm_mmap(NULL, b, fd);
+		if (!strcmp(op, "maphuge")) {
+			p = mmap(NULL, b * LIBGPUMEM_PAGE_SIZE,
+				 PROT_READ | PROT_WRITE, MAP_PRIVATE |
+				 MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+			if (p == MAP_FAILED)
+				p = NULL;
+		} else {
+			p = dm_mmap(NULL, b, fd);
+		}
 		if (!p) {
 			printf("err map: mmap: %s\n", strerror(errno));
 			if (fd >= 0)
@@ -379,7 +396,10 @@ static int dm_line(struct dm_state *s, char *line)
 		printf("ok map region %llu gfn %#llx pages %llu\n",
 		       (unsigned long long)region, a, b);
 	} else if (!strcmp(op, "munmap") && s->buf) {
+		uint64_t t0 = dm_now();
+
 		munmap(s->buf, s->pages * LIBGPUMEM_PAGE_SIZE);
+		s->call_ns = dm_now() - t0;
 		printf("ok munmap\n");
 	} else if (!strcmp(op, "remap") && n == 2 && s->buf) {
 		if (!dm_mmap(s->buf, s->pages, -1)) {
