@@ -577,12 +577,13 @@ static int cmd_fe(uint32_t domid, int argc, char **argv)
  *
  * --page-regions shows each page as a region of its own (map-ahead then
  * maps one page a fault: make xen-bench's cost of one fault); --quiet
- * prints no line per fault.  The policy: a fault in the region is POPULATEd (that one GFN) and
- * answered GPUMEM_FAULT_RETRY; one that POPULATE refuses, or in no region,
+ * prints no line per fault.  The policy: a fault in the region is
+ * POPULATEd (that one GFN) and answered GPUMEM_FAULT_RETRY; one that POPULATE refuses, or in no region,
  * is answered GPUMEM_FAULT_EMULATE.  It stops after K faults (--count), or
  * at SIGINT or SIGTERM, and closes the context, which answers every fault
  * still paused GPUMEM_FAULT_RETRY.
  */
+/* volatile sig_atomic_t: what ISO C lets a signal handler write. */
 static volatile sig_atomic_t fs_stop;
 
 static void fs_on_signal(int sig)

@@ -32,6 +32,10 @@
 #include <xenforeignmemory.h>
 #include <xengnttab.h>
 
+/*
+ * checkpatch's VOLATILE does not apply: volatile sig_atomic_t is the one
+ * type ISO C lets a signal handler write and the program then read.
+ */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
