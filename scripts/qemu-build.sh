@@ -15,8 +15,9 @@
 #     their libgpumem.pc relocated (PKG_CONFIG_SYSROOT_DIR would relocate
 #     glib and Xen's too).
 #  4. A fresh tree, qemu/patches/*.patch in name order with patch -p1, then
-#     configure and ninja.  Cached by a key (the source version, the series,
-#     libgpumem's header and .pc template): an unchanged series is reused.
+#     configure and ninja.  Cached by a key (the source version, the
+#     configure line, the series, libgpumem's header and .pc template): an
+#     unchanged series is reused.
 #
 # The last line on stdout is the binary's path.  Needs what
 # scripts/install-deps.sh installs (libxen-dev, libglib2.0-dev, libfdt-dev,
@@ -86,7 +87,14 @@ shopt -s nullglob
 patches=("$top"/qemu/patches/*.patch)
 shopt -u nullglob
 [ ${#patches[@]} -gt 0 ] || fail "no patches in $top/qemu/patches"
-key=$( { echo "$version"; cat "$top/tools/gpumem/libgpumem.h" \
+# VNC because libxl passes "-vnc none" to every HVM device model (no
+# display configured is not no -vnc); it needs pixman.
+config=(--target-list=i386-softmmu
+	--enable-xen --enable-xen-gpumem --disable-xen-pci-passthrough
+	--disable-kvm --disable-tcg --without-default-features --enable-vnc --enable-pixman
+	--enable-trace-backends=log --disable-docs --disable-install-blobs
+	--python=/usr/bin/python3 --prefix=/usr/lib/xen-gpumem/qemu)
+key=$( { echo "$version" "${config[*]}"; cat "$top/tools/gpumem/libgpumem.h" \
 	 "$top/tools/gpumem/libgpumem.pc.in";
 	 for p in "${patches[@]}"; do basename "$p"; cat "$p"; done; } |
 	sha256sum | cut -c1-16)
@@ -108,11 +116,7 @@ if [ "$(cat "$tree/.key" 2>/dev/null)" != "$key" ]; then
 fi
 log "configure; ninja qemu-system-i386 (log: $out/build.log)"
 if ! { cd "$tree" &&
-       ./configure --target-list=i386-softmmu \
-		--enable-xen --enable-xen-gpumem --disable-xen-pci-passthrough \
-		--disable-kvm --disable-tcg --without-default-features \
-		--enable-trace-backends=log --disable-docs --disable-install-blobs \
-		--python=/usr/bin/python3 --prefix=/usr/lib/xen-gpumem/qemu &&
+       ./configure "${config[@]}" &&
        make -C build -j"$jobs" qemu-system-i386; } > "$out/build.log" 2>&1; then
 	tail -30 "$out/build.log" >&2
 	fail "build failed (log: $out/build.log)"
