@@ -11,12 +11,15 @@
 # kernel's `make htmldocs` needs (Documentation/sphinx/requirements.txt:
 # Sphinx, alabaster, pyyaml) for scripts/htmldocs.sh, and graphviz the dot(1)
 # its kfigure extension warns about when missing.  libglib2.0-dev,
-# libfdt-dev, ninja-build and python3-venv build QEMU with the project's
-# series (scripts/qemu-build.sh, with libxen-dev).  debhelper and dkms
-# build the project's packages and the module from them (scripts/debs.sh;
-# dkms without its recommended headers of Debian's default 6.1 kernel).  The Xen
-# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks it,
-# and scripts/xen-e2e.sh does the same with the toolstack (xen-utils-4.17).
+# libfdt-dev, libpixman-1-dev (VNC: libxl passes -vnc), ninja-build and
+# python3-venv build QEMU with the project's series (scripts/qemu-build.sh,
+# with libxen-dev); dosfstools, syslinux and mtools make the disk its HVM
+# guest boots from (scripts/xen-e2e.sh --qemu).  debhelper and dkms build
+# the project's packages and the module from them (scripts/debs.sh; dkms
+# without its recommended headers of Debian's default 6.1 kernel).  The Xen
+# hypervisor is not installed: scripts/xen-test.sh downloads and unpacks
+# it, and scripts/xen-e2e.sh does the same with the toolstack
+# (xen-utils-4.17).
 set -euo pipefail
 
 pkgs=(
@@ -29,7 +32,8 @@ pkgs=(
 	busybox-static cpio kmod libdrm-dev
 	python3-sphinx python3-alabaster python3-yaml graphviz
 	debhelper dkms
-	libglib2.0-dev libfdt-dev ninja-build python3-venv
+	libglib2.0-dev libfdt-dev libpixman-1-dev ninja-build python3-venv
+	dosfstools syslinux syslinux-common mtools
 )
 
 missing=()

@@ -27,6 +27,10 @@
 #                      XEN_VERSION: its toolstack runs in dom0)
 #   --patched          boot the reference Xen of scripts/xen-build.sh (built
 #                      or reused)
+#   --qemu             the reference Xen, and in place of the scenario, an
+#                      HVM domU whose device model is the project's QEMU
+#                      (scripts/qemu-build.sh) with an ivshmem-plain device
+#                      on a file dom0 writes: tests/xen-e2e/qemu.sh
 #   --bench            make xen-bench: the reference Xen, and in place of
 #                      the scenario tests/xen-e2e/bench.sh, the fault loop
 #                      timed in the domU, then 256 MiB shown to it by MAP_VA
@@ -52,6 +56,7 @@ xen_version=${XEN_VERSION:-4.17}
 . "$top/scripts/xen-boot.sh"
 name="xen-e2e"
 [ "$xen_version" = 4.17 ] || name=xen-e2e-$xen_version
+[ "${1:-}" != --qemu ] || name="xen-e2e-qemu"
 hold "$name"
 work=$cache/$name
 boot_timeout=${BOOT_TIMEOUT:-180}
@@ -60,13 +65,34 @@ domu_timeout=${DOMU_TIMEOUT:-300}
 domu_gfn=${DOMU_GFN:-0x10000}
 domu_nr=${DOMU_NR:-4}
 mode=${1:-}
+e2e=$top/tests/xen-e2e
 bench=
 bench_nr=0
 grant_nr=0
 steal_bench_nr=0
 domu_mem=128
 run="xen-e2e"
-if [ "$mode" = --bench ]; then
+qemu=
+domu_cfg=$e2e/domu.cfg
+domu_kind="a PVH"
+if [ "$mode" = --qemu ]; then
+	qemu=1
+	run="xen-e2e-qemu"
+	domu_cfg=$e2e/domu-hvm.cfg
+	domu_kind="an HVM"
+	boot_timeout=${BOOT_TIMEOUT:-900}
+	domu_timeout=${DOMU_TIMEOUT:-600}
+	# hvmloader's and SeaBIOS's progress on Xen's console.
+	XEN_APPEND="guest_loglvl=all${XEN_APPEND:+ $XEN_APPEND}"
+	# One emulated CPU runs Xen, dom0 with QEMU, and the HVM guest, whose
+	# every port and MMIO access is a round trip through dom0's QEMU
+	# under TCG: measured, dom0's vCPU went 21 s (RCU's default) without
+	# a quiescent state while the guest's SeaBIOS read its disk, and RCU
+	# printed a stall with the idle task's stack.  RCU's longest timeout,
+	# so that a stall it still reports is one worth failing on.
+	DOM0_APPEND="rcupdate.rcu_cpu_stall_timeout=300${DOM0_APPEND:+ $DOM0_APPEND}"
+	mode=--patched
+elif [ "$mode" = --bench ]; then
 	bench=1
 	run="xen-bench"
 	# 256 MiB at GFN 0x20000 (512 MiB), above the domU's RAM, and as many
@@ -85,7 +111,6 @@ if [ "$mode" = --bench ]; then
 fi
 [ "$mode" != --patched ] || [ "$xen_version" = 4.17 ] ||
 	fail "the reference Xen is built from Xen 4.17: no --patched or --bench with XEN_VERSION=$xen_version"
-e2e=$top/tests/xen-e2e
 t_all=$(date +%s.%N)
 stamp=$("$top/scripts/tree-stamp.sh")
 mkdir -p "$work"
@@ -115,6 +140,28 @@ if [ ! -e "$troot/.complete" ]; then
 	xen_debs "$troot" "${ts_pkgs[@]}"
 	touch "$troot/.complete"
 fi
+# --qemu: the device model (scripts/qemu-build.sh, built or reused) and the
+# firmware an HVM guest boots with: hvmloader (xen-utils, above), SeaBIOS
+# as libxl loads it (Debian 12's seabios: /usr/share/seabios/bios-256k.bin),
+# and VNC's default keymap, from Debian 13's qemu-system-data of the same
+# version as the QEMU source.
+if [ -n "$qemu" ]; then
+	qemu_bin=$("$top/scripts/qemu-build.sh" | tail -1)
+	[ -x "$qemu_bin" ] || fail "scripts/qemu-build.sh made no QEMU binary"
+	qemu_data_version=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+	froot=$work/firmware-${qemu_data_version#*:}
+	if [ ! -e "$froot/.complete" ]; then
+		rm -rf "$froot" "$froot.debs"
+		xen_debs "$froot" seabios
+		mkdir -p "$froot.debs"
+		(cd "$froot.debs" && "$top/scripts/apt-trixie.sh" download \
+			"qemu-system-data=$qemu_data_version" >&2) ||
+			fail "apt-get download qemu-system-data=$qemu_data_version (trixie)"
+		dpkg-deb -x "$froot.debs"/qemu-system-data_*.deb "$froot"
+		rm -rf "$froot.debs"
+		touch "$froot/.complete"
+	fi
+fi
 t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 
 # 2. Module, tools, dom0's busybox initramfs (scripts/guest-image.sh: from
@@ -141,6 +188,27 @@ cp "$doot/gpumem_domu.ko" "$droot/"
 install -m 755 "$e2e/domu-init.sh" "$droot/init"
 (cd "$droot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
 	> "$work/domu.cpio.gz"
+domu_params="gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr gpumem_domu.grant_nr=$grant_nr gpumem_domu.steal_bench_nr=$steal_bench_nr"
+# --qemu: the HVM domain boots from a disk, as HVM guests do (xl's
+# kernel= for HVM is QEMU's -kernel, which needs SeaBIOS to run QEMU's
+# linuxboot ROM from fw_cfg: not relied on).  A FAT image with SYSLINUX,
+# the kernel and the initramfs, which QEMU shows as an IDE disk.  RCU's
+# stall timeout as dom0's (above): the guest shares the one emulated CPU.
+if [ -n "$qemu" ]; then
+	img=$work/domu-hvm.img
+	rm -f "$img"
+	mkfs.fat -C -n GPUMEM "$img" \
+		$(( ($(stat -c %s "$vmlinuz") + $(stat -c %s "$work/domu.cpio.gz")) / 1024 + 1024 )) \
+		> /dev/null || fail "mkfs.fat $img"
+	syslinux --install "$img" || fail "syslinux --install $img"
+	printf 'DEFAULT linux\nLABEL linux\n  KERNEL vmlinuz\n  INITRD domu.gz\n  APPEND %s\n' \
+		"console=ttyS0 loglevel=7 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 gpumem_e2e.ivshmem=1 $domu_params" \
+		> "$work/syslinux.cfg"
+	mcopy -i "$img" "$vmlinuz" ::vmlinuz &&
+		mcopy -i "$img" "$work/domu.cpio.gz" ::domu.gz &&
+		mcopy -i "$img" "$work/syslinux.cfg" ::syslinux.cfg ||
+		fail "mcopy into $img"
+fi
 t_domu=$(took "$t")
 
 # 4. What dom0 adds to guest-image.sh's initramfs, as a second cpio
@@ -183,9 +251,26 @@ sysfile() {
 # guest-image.sh took from the host is replaced by its Debian 13 namesake).
 # With 4.17 they are the host's, as guest-image.sh took them.
 ldso=$(sysfile lib64/ld-linux-x86-64.so.2)
+dm_bins=()
+if [ -n "$qemu" ]; then
+	qdir=usr/lib/xen-gpumem/qemu
+	mkdir -p "$xroot/$qdir/bin" "$xroot/$qdir/share/qemu" \
+		"$xroot/usr/share/seabios" "$xroot/usr/lib/xen-$xen_version/boot"
+	cp "$qemu_bin" "$xroot/$qdir/bin/qemu-system-i386"
+	dm_bins=("$qemu_bin")
+	mkdir -p "$xroot/$qdir/share/qemu/keymaps"
+	# "-vnc none" (libxl's) loads the default keymap all the same.
+	cp "$froot/usr/share/qemu/keymaps/en-us" "$xroot/$qdir/share/qemu/keymaps/"
+	cp "$froot/usr/share/seabios/bios-256k.bin" "$xroot/usr/share/seabios/"
+	cp "$troot/usr/lib/xen-$xen_version/boot/hvmloader" \
+		"$xroot/usr/lib/xen-$xen_version/boot/"
+fi
+# QEMU's RUNPATH names the build's libgpumem (the same package's): dom0
+# has the installed one.
 shlibs "$ldso" "$troot/usr/lib/x86_64-linux-gnu:$root/usr/lib/x86_64-linux-gnu" \
-	"${bins[@]/#/$troot/}" "${guest_bins[@]}" |
-	awk -v r="$root/" 'index($0, r) != 1' > "$work/dom0-libs.txt"
+	"${bins[@]/#/$troot/}" "${guest_bins[@]}" "${dm_bins[@]}" |
+	awk -v r="$root/" 'index($0, r) != 1' |
+	grep -v "^$cache/qemu-build/sysroot/" > "$work/dom0-libs.txt"
 # glibc dlopen()s libgcc_s for pthread_cancel (xl's children need it).
 sysfile lib/x86_64-linux-gnu/libgcc_s.so.1 >> "$work/dom0-libs.txt"
 if [ -n "$sysroot" ] && grep -v "^$sysroot/" "$work/dom0-libs.txt" >&2; then
@@ -204,11 +289,12 @@ fi
 cp "$troot/etc/xen/xl.conf" "$xroot/etc/xen/"
 grep -c "^$troot" "$work/dom0-libs.txt" > /dev/null ||
 	fail "no library taken from the unpacked packages"
-sed -e "s|@DOMU_PARAMS@|gpumem_domu.gfn=$domu_gfn gpumem_domu.nr=$domu_nr gpumem_domu.bench_nr=$bench_nr gpumem_domu.grant_nr=$grant_nr gpumem_domu.steal_bench_nr=$steal_bench_nr|" \
+sed -e "s|@DOMU_PARAMS@|$domu_params|" \
 	-e "s/^\(memory\|maxmem\) = 128\$/\1 = $domu_mem/" \
-	"$e2e/domu.cfg" > "$xroot/etc/xen/domu.cfg"
-printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\n' "$domu_timeout" "$bench" "$xen_version" \
-	> "$xroot/etc/xen-e2e.conf"
+	"$domu_cfg" > "$xroot/etc/xen/domu.cfg"
+printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\nQEMU=%s\nDOMU_NR=%s\n' \
+	"$domu_timeout" "$bench" "$xen_version" "$qemu" "$domu_nr" > "$xroot/etc/xen-e2e.conf"
+cp "$e2e/qemu.sh" "$xroot/etc/xen-e2e-qemu.sh"
 cp "$e2e/bench.sh" "$xroot/etc/xen-e2e-bench.sh"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
 cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
@@ -220,8 +306,12 @@ if [ -n "$bench" ]; then
 	gcc -O2 -Wall -Wextra -Werror -o "$xroot/usr/bin/gntalloc-bench" \
 		"$e2e/gntalloc-bench.c" || fail "gntalloc-bench build"
 fi
-cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
-cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
+if [ -n "$qemu" ]; then
+	cp "$img" "$xroot/boot/domu-hvm.img"
+else
+	cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
+	cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
+fi
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
 	>> "$initramfs"
 t_dom0=$(took "$t")
@@ -244,6 +334,10 @@ if [ -n "$bench" ]; then
 	figures=$(grep '^bench: ' "$log" | sed 's/^bench: //')
 	[ -n "$figures" ] || fail "no figures in $log"
 	verdict="benchmark: $(grep -c '^ok: ' "$log") checks passed"
+elif [ -n "$qemu" ]; then
+	grep -q '^=== xl destroy [0-9]*: QEMU exits' "$log" ||
+		fail "the QEMU scenario did not finish"
+	verdict="the project's QEMU as the HVM domU's device model: $(grep -c '^ok: ' "$log") checks passed"
 elif grep -q '^=== stock hypervisor' "$log"; then
 	grep -q '^ok: probe line: ' "$log" || fail "no probe line of xen-gpumem"
 	verdict="stock hypervisor: BIND of the domU bound without ops, as documented"
@@ -267,7 +361,42 @@ fi
 if grep '^domu| ' "$log" | xen_kernel_splat >&2; then
 	fail "domU kernel splat in $log"
 fi
-echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created PVH domU; $verdict${retried:+ (on boot $attempt; $retried)}"
+echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created $domu_kind domU; $verdict${retried:+ (on boot $attempt; $retried)}"
+# 7. --qemu's differential: the same guest (kernel, initramfs, /init's
+# reads and writes of BAR2 through /dev/mem) under plain QEMU TCG, where
+# guest memory is host memory and ivshmem-plain's BAR is the file mapped by
+# QEMU, prints the same lines as under Xen, where the driver lends the file.
+if [ -n "$qemu" ]; then
+	t=$(now)
+	plain=$work/plain-ivshmem
+	truncate -s 0 "$plain" && truncate -s 4M "$plain"
+	for i in 0 1 2 3; do
+		printf "$(printf '\\x%02x' $((0xa0 + i)))%.0s" 1 2 3 4 5 6 7 8 |
+			dd of="$plain" bs=8 seek=$((i * 512)) conv=notrunc status=none
+	done
+	timeout 300 qemu-system-x86_64 -accel tcg -M pc -m 128 -display none \
+		-no-reboot -kernel "$vmlinuz" -initrd "$work/domu.cpio.gz" \
+		-append "console=ttyS0 panic=-1 gpumem_e2e.ivshmem=1" \
+		-object "memory-backend-file,id=shm0,size=4M,mem-path=$plain,share=on" \
+		-device ivshmem-plain,memdev=shm0 -serial "file:$work/plain.log" ||
+		fail "plain QEMU: exit $? (log: $work/plain.log)"
+	{
+		tr -d '\r' < "$work/plain.log" | grep '^T: '
+		for i in 0 1 2 3; do
+			echo "T: host reads page $i offset 8: $(dd if="$plain" bs=8 \
+				skip=$((i * 512 + 1)) count=1 status=none | od -A n -t x1 | tr -d ' \n')"
+		done
+	} > "$work/transcript-plain.txt"
+	{
+		sed -n 's/^domu| //p' "$log" | tr -d '\r' | grep '^T: '
+		grep '^T: host reads' "$log"
+	} > "$work/transcript-xen.txt"
+	grep -q '^T: guest wrote BAR2' "$work/transcript-plain.txt" ||
+		fail "plain QEMU: the guest printed no transcript (log: $work/plain.log)"
+	diff -u "$work/transcript-plain.txt" "$work/transcript-xen.txt" ||
+		fail "the guest's transcript differs under plain QEMU and under Xen with the driver"
+	echo "xen-e2e: differential: plain QEMU TCG and Xen print the same $(wc -l < "$work/transcript-xen.txt") lines ($(took "$t") s)"
+fi
 if [ -n "$bench" ]; then
 	sed 's/^/  /' <<<"$figures"
 	"$top/scripts/figures.sh" xen-bench "make xen-bench" <<<"$figures"

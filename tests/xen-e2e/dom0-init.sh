@@ -6,7 +6,7 @@
 # end-to-end scenario").  Every line the host script judges starts with
 # "=== ", "ok: " or "FAIL: ".
 /bin/busybox --install -s /bin
-. /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH, XEN_VERSION
+. /etc/xen-e2e.conf		# DOMU_TIMEOUT, BENCH, XEN_VERSION, QEMU, DOMU_NR
 # gpumem, gpumem-ioreq and gpumem-xmap where gpumem-tools installs them
 # (/usr/bin, with libgpumem0's /usr/lib/x86_64-linux-gnu/libgpumem.so.0),
 # gpumem-check (this test's own) beside them; scripts/guest-image.sh.
@@ -25,6 +25,11 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 finish() {
 	echo "=== domU console (xenconsoled's log)"
 	sed 's/^/domu| /' /var/log/xen/console/guest-domu.log 2>/dev/null
+	if [ -n "$QEMU" ]; then
+		echo "=== QEMU: its command line and log"
+		grep 'libxl__spawn_local_dm' /tmp/xl-create.log | sed 's/^.*Domain [0-9]*:/qemu| /'
+		sed 's/^/qemu| /' /var/log/xen/qemu-dm-domu.log
+	fi
 	echo "=== xen-gpumem log"
 	dmesg | grep -E 'xen_gpumem|xen-gpumem'
 	echo "=== dom0 splats"
@@ -65,6 +70,52 @@ echo "=== insmod xen-gpumem.ko (backend=xen)"
 # rule, group xen-gpumem, is for an installed system), and /init is root.
 insmod /lib/modules/xen-gpumem.ko && ok "xen-gpumem loaded" || bad "insmod xen-gpumem"
 
+# lent D: press the reference Xen's debug key 'Y', which dumps every
+# domain's lent entries, and set lent_line to domain D's line of that dump
+# ("dD: gpumem: N lent GFNs: ..."; empty if D has none).  Fails if the
+# console ring shows no dump.
+lent() {
+	xl debug-keys Y
+	# From the end of the console ring back to the last dump's header.
+	dump=$(xl dmesg | tac | sed "/'Y' pressed -> dumping gpumem/q")
+	echo "$dump" | grep -q "'Y' pressed -> dumping gpumem" || return 1
+	# No line is an answer (nothing lent), not a failure.
+	lent_line=$(echo "$dump" | grep "d$1: gpumem: ")
+	return 0
+}
+
+# teardown: destroy the domU, check that the hypervisor dropped what it
+# was lent, unload the module, and finish.
+teardown() {
+	if xl list "$domid" > /dev/null 2>&1; then
+		echo "=== xl destroy $domid"
+		xl destroy "$domid" && ok "xl destroy" || bad "xl destroy"
+		xl list
+	fi
+	xl list "$domid" > /dev/null 2>&1 && bad "d$domid still listed"
+	if [ -n "$map" ]; then
+		# The reference Xen's debug key 'Y' dumps every domain's lent entries:
+		# none left of d$domid (gpumem-check left a 2 MiB entry to teardown).
+		if ! lent "$domid"; then
+			bad "no dump of debug key 'Y' in xl dmesg"
+		elif [ -n "$lent_line" ]; then
+			bad "d$domid: lent entries left after its teardown: $lent_line"
+		else
+			ok "d$domid's teardown dropped its lent entries (debug key 'Y')"
+		fi
+	fi
+	echo "=== rmmod xen-gpumem"
+	rmmod xen-gpumem && ok "xen-gpumem unloaded" || bad "rmmod xen-gpumem"
+	gpumem info --domid 0 > /dev/null 2>&1
+	[ -e /dev/xen/gpumem ] && bad "/dev/xen/gpumem still there"
+	xl list > /dev/null && ok "dom0 healthy: xl list answers" || bad "xl list"
+	finish
+}
+
+if [ -n "$QEMU" ]; then
+	. /etc/xen-e2e-qemu.sh
+	qemu_prepare
+fi
 echo "=== xl create domu.cfg"
 t0=$(cut -d' ' -f1 /proc/uptime)
 xl -vvv create /etc/xen/domu.cfg > /tmp/xl-create.log 2>&1
@@ -118,6 +169,11 @@ domu() {
 }
 ones=
 for _ in $(seq "$win_nr"); do ones="$ones ffffffffffffffff"; done
+if [ -n "$QEMU" ]; then
+	map=1
+	qemu_scenario
+	teardown
+fi
 
 echo "=== domU reads its window (gfn $win_gfn, $win_nr pages, not RAM)"
 domu read && [ "$answer" = "read$ones" ] &&
@@ -174,29 +230,4 @@ else
 	ioreq_stop
 fi
 
-if xl list "$domid" > /dev/null 2>&1; then
-	echo "=== xl destroy $domid"
-	xl destroy "$domid" && ok "xl destroy" || bad "xl destroy"
-	xl list
-fi
-xl list "$domid" > /dev/null 2>&1 && bad "d$domid still listed"
-if [ -n "$map" ]; then
-	# The reference Xen's debug key 'Y' dumps every domain's lent entries:
-	# none left of d$domid (gpumem-check left a 2 MiB entry to teardown).
-	xl debug-keys Y
-	# From the end of the console ring back to the last dump's header.
-	dump=$(xl dmesg | tac | sed "/'Y' pressed -> dumping gpumem/q")
-	if ! echo "$dump" | grep -q "'Y' pressed -> dumping gpumem"; then
-		bad "no dump of debug key 'Y' in xl dmesg"
-	elif echo "$dump" | grep "d$domid: gpumem: "; then
-		bad "d$domid: lent entries left after its teardown"
-	else
-		ok "d$domid's teardown dropped its lent entries (debug key 'Y')"
-	fi
-fi
-echo "=== rmmod xen-gpumem"
-rmmod xen-gpumem && ok "xen-gpumem unloaded" || bad "rmmod xen-gpumem"
-gpumem info --domid 0 > /dev/null 2>&1
-[ -e /dev/xen/gpumem ] && bad "/dev/xen/gpumem still there"
-xl list > /dev/null && ok "dom0 healthy: xl list answers" || bad "xl list"
-finish
+teardown
