@@ -124,15 +124,20 @@ qemu_scenario() {
 	dmesg | grep -E 'xen_gpumem|xen-gpumem' | tail -3
 
 	echo "=== device_del ivs0"
+	# The guest's PCI enumeration toggled BAR2's decoding at boot: each
+	# toggle mapped a new region and unmapped it.  Wait for the unmap of
+	# the region lent now (the last map's), not an earlier one.
+	region=$(grep "xen_gpumem_map .* $bar size 0x400000 " "$qemu_log" |
+		tail -1 | sed 's/.* region //')
 	xl qemu-monitor-command "$domid" "device_del ivs0"
 	k=0
-	until grep -q "xen_gpumem_unmap $bar size 0x400000 region [0-9]*: 0" "$qemu_log"; do
+	until grep -q "xen_gpumem_unmap $bar size 0x400000 region $region: 0" "$qemu_log"; do
 		k=$((k + 1))
 		[ "$k" -le 600 ] || break
 		sleep 0.1
 	done
-	grep -q "xen_gpumem_unmap $bar size 0x400000 region [0-9]*: 0" "$qemu_log" &&
-		ok "QEMU unmapped BAR2 when the guest ejected the device" ||
+	grep -q "xen_gpumem_unmap $bar size 0x400000 region $region: 0" "$qemu_log" &&
+		ok "QEMU unmapped BAR2 (region $region) when the guest ejected the device" ||
 		bad "no xen_gpumem_unmap of BAR2 in 60 s"
 	if lent "$domid" && [ -z "$lent_line" ]; then
 		ok "Xen: d$domid has nothing lent after device_del"
