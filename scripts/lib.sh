@@ -12,13 +12,15 @@
 # under ROOT/usr/src, default /, or nothing); shlibs LDSO DIRS FILE... (the
 # shared libraries FILE... load, as the dynamic loader LDSO resolves them
 # with the search path DIRS first: one absolute path a line, sorted, the
-# loader itself left out).  A script may define its own fail after
-# sourcing.
+# loader itself left out); qemu_src_version (the Debian source version of
+# QEMU the project builds, QEMU_SRC_VERSION, and whose data packages it
+# takes).  A script may define its own fail after sourcing.
 set -euo pipefail
 
 gpumem_script=${1:?usage: . lib.sh NAME}
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${XEN_GPUMEM_CACHE:-/var/cache/xen-gpumem}
+qemu_src_version=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
 fail() { echo "$gpumem_script: FAIL: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 took() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }

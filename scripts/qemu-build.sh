@@ -26,7 +26,7 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" qemu-build
 
-version=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+version=$qemu_src_version
 upstream=${version#*:}
 upstream=${upstream%%+*}
 jobs=${JOBS:-$(nproc)}

@@ -148,7 +148,7 @@ fi
 if [ -n "$qemu" ]; then
 	qemu_bin=$("$top/scripts/qemu-build.sh" | tail -1)
 	[ -x "$qemu_bin" ] || fail "scripts/qemu-build.sh made no QEMU binary"
-	qemu_data_version=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+	qemu_data_version=$qemu_src_version
 	froot=$work/firmware-${qemu_data_version#*:}
 	if [ ! -e "$froot/.complete" ]; then
 		rm -rf "$froot" "$froot.debs"
