@@ -295,6 +295,7 @@ sed -e "s|@DOMU_PARAMS@|$domu_params|" \
 printf 'DOMU_TIMEOUT=%s\nBENCH=%s\nXEN_VERSION=%s\nQEMU=%s\nDOMU_NR=%s\n' \
 	"$domu_timeout" "$bench" "$xen_version" "$qemu" "$domu_nr" > "$xroot/etc/xen-e2e.conf"
 cp "$e2e/qemu.sh" "$xroot/etc/xen-e2e-qemu.sh"
+cp "$e2e/ivshmem.sh" "$xroot/etc/xen-e2e-ivshmem.sh"
 cp "$e2e/bench.sh" "$xroot/etc/xen-e2e-bench.sh"
 cp "$e2e/frontend.sh" "$xroot/etc/xen-e2e-frontend.sh"
 cp "$e2e/fault.sh" "$xroot/etc/xen-e2e-fault.sh"
@@ -369,11 +370,10 @@ echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created $domu_kind domU; $verdi
 if [ -n "$qemu" ]; then
 	t=$(now)
 	plain=$work/plain-ivshmem
+	# shellcheck source=tests/xen-e2e/ivshmem.sh
+	. "$e2e/ivshmem.sh"
 	truncate -s 0 "$plain" && truncate -s 4M "$plain"
-	for i in 0 1 2 3; do
-		printf "$(printf '\\x%02x' $((0xa0 + i)))%.0s" 1 2 3 4 5 6 7 8 |
-			dd of="$plain" bs=8 seek=$((i * 512)) conv=notrunc status=none
-	done
+	ivshmem_fill "$plain" 0xa0 4
 	timeout 300 qemu-system-x86_64 -accel tcg -M pc -m 128 -display none \
 		-no-reboot -kernel "$vmlinuz" -initrd "$work/domu.cpio.gz" \
 		-append "console=ttyS0 panic=-1 gpumem_e2e.ivshmem=1" \
@@ -382,10 +382,7 @@ if [ -n "$qemu" ]; then
 		fail "plain QEMU: exit $? (log: $work/plain.log)"
 	{
 		tr -d '\r' < "$work/plain.log" | grep '^T: '
-		for i in 0 1 2 3; do
-			echo "T: host reads page $i offset 8: $(dd if="$plain" bs=8 \
-				skip=$((i * 512 + 1)) count=1 status=none | od -A n -t x1 | tr -d ' \n')"
-		done
+		ivshmem_host_reads "$plain"
 	} > "$work/transcript-plain.txt"
 	{
 		sed -n 's/^domu| //p' "$log" | tr -d '\r' | grep '^T: '

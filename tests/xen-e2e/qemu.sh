@@ -10,13 +10,11 @@
 qemu_file=/run/ivshmem
 qemu_log=/var/log/xen/qemu-dm-domu.log
 
+. /etc/xen-e2e-ivshmem.sh
+
 # qemu_fill BYTE: the first 8 bytes of page i of the file become BYTE + i.
 qemu_fill() {
-	for i in $(seq 0 $((win_nr - 1))); do
-		x=$(printf '\\x%02x' $((($1 + i) & 255)))
-		printf "$x$x$x$x$x$x$x$x" |
-			dd of="$qemu_file" bs=8 seek=$((i * 512)) count=1 conv=notrunc 2> /dev/null
-	done
+	ivshmem_fill "$qemu_file" "$1" "$win_nr"
 }
 
 # qemu_expect BYTE: gpumem_domu's answer to "read" once the guest's window
@@ -41,16 +39,6 @@ qemu_file_pages() {
 # qemu_traces EVENT: how many EVENT lines QEMU's log holds.
 qemu_traces() {
 	grep -c "$1" "$qemu_log"
-}
-
-# qemu_host_reads: the differential's host half (scripts/xen-e2e.sh
-# prints the same lines from plain QEMU's file): the word at offset 8 of
-# each of the first 4 pages, which the guest's /init wrote.
-qemu_host_reads() {
-	for i in 0 1 2 3; do
-		echo "T: host reads page $i offset 8: $(dd if="$qemu_file" bs=8 \
-			skip=$((i * 512 + 1)) count=1 2> /dev/null | od -A n -t x1 | tr -d ' \n')"
-	done
 }
 
 qemu_prepare() {
@@ -81,7 +69,7 @@ qemu_scenario() {
 	fi
 
 	echo "=== the differential: what the guest wrote through /dev/mem at boot"
-	qemu_host_reads
+	ivshmem_host_reads "$qemu_file"
 	echo "=== the guest reads BAR2: dom0's bytes"
 	populated=$(qemu_traces xen_gpumem_populate)
 	faults=$(qemu_traces xen_gpumem_fault\ )
