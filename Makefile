@@ -23,6 +23,11 @@
 #   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
 #   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack
+#   make xen-e2e-4.20-ref XEN_SRC_GIT=<clone of xen-project/xen>
+#                        the scenario on 4.20's reference Xen (xen/patches/4.20
+#                        on upstream RELEASE-4.20.4: Debian 13's source is
+#                        not served here), then the differential check
+#                        (not part of test: needs that clone)
 #   make xen-e2e-qemu    the reference Xen, an HVM domU whose device model is
 #                        the project's QEMU lending an ivshmem-plain BAR,
 #                        and the same guest under plain QEMU TCG (not
@@ -47,7 +52,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DEB_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 
 .PHONY: all modules clean test check abi-test kunit bench overlay deps \
-	tools distro-test xen-test xen-e2e xen-e2e-4.20 xen-e2e-qemu xen-bench \
+	tools distro-test xen-test xen-e2e xen-e2e-4.20 xen-e2e-4.20-ref \
+	xen-e2e-qemu xen-bench \
 	diff-test \
 	demo htmldocs debs qemu
 
@@ -94,6 +100,11 @@ xen-e2e: deps
 
 xen-e2e-4.20: deps
 	XEN_VERSION=4.20 scripts/xen-e2e.sh
+
+xen-e2e-4.20-ref: deps
+	@test -n "$(XEN_SRC_GIT)" || { echo "XEN_SRC_GIT=<a git clone of xen-project/xen> is needed (xen/patches/4.20/PORTING.md)" >&2; exit 1; }
+	XEN_VERSION=4.20 XEN_SRC_GIT="$(XEN_SRC_GIT)" scripts/xen-e2e.sh --patched
+	scripts/diff-test.sh
 
 xen-e2e-qemu: deps
 	scripts/xen-e2e.sh --qemu

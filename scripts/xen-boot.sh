@@ -97,7 +97,8 @@ xen_debs() {
 xen_hypervisor() {
 	local version pkg=xen-hypervisor-$xen_version-amd64
 
-	[ "${1:-}" = --patched ] && XEN_ELF=$("$top/scripts/xen-build.sh" | tail -1)
+	[ "${1:-}" = --patched ] &&
+		XEN_ELF=$(XEN_SERIES=$xen_version "$top/scripts/xen-build.sh" | tail -1)
 	if [ -n "${XEN_ELF:-}" ]; then
 		[ -s "$XEN_ELF" ] || fail "XEN_ELF=$XEN_ELF: no such file"
 		head -c 4 "$XEN_ELF" | grep -q 'ELF' ||

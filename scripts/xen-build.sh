@@ -12,12 +12,21 @@
 #   XEN_SRC_VERSION   Debian source version (default: 4.17.5+72-g01140da4e8-1,
 #                     the one bookworm's archive serves; for 4.20,
 #                     4.20.4+63-g7abfd2bce2-0+deb13u1, trixie's)
+#   XEN_SRC_GIT       4.20 only (4.17 ignores it): a git repository of
+#                     upstream Xen (a clone of xen-project/xen) whose
+#                     XEN_SRC_REF (default RELEASE-4.20.4) stands in for
+#                     Debian 13's source package, which this machine's
+#                     mirror answers 404 for
+#                     (xen/patches/4.20/PORTING.md), with the hypervisor
+#                     config of Debian 13's xen-hypervisor-4.20-amd64 of
+#                     the version above; not used by make test
 #   JOBS              make -j (default 2)
 # Outputs (everything under $XEN_GPUMEM_CACHE):
 #   xen-src/          4.17's Debian source package, fetched once with
 #                     apt-get source, and pristine/, its unpacked tree;
 #                     xen-src-trixie/ the same for 4.20, fetched through
-#                     scripts/apt-trixie.sh (a private apt configuration)
+#                     scripts/apt-trixie.sh (a private apt configuration);
+#                     xen-src-upstream/ with XEN_SRC_GIT
 #   xen-build/xen-<key>.gz  the hypervisor as Debian installs it (/boot)
 #   xen-build/xen-<key>     the uncompressed ELF, for QEMU's multiboot -kernel
 #   xen-build/xen           symlink to the newest ELF
@@ -40,6 +49,14 @@ case $series in
 	src=$cache/xen-src-trixie ;;
 *)	echo "xen-build: FAIL: XEN_SERIES=$series: 4.17 or 4.20" >&2; exit 1 ;;
 esac
+upstream=
+[ "$series" != 4.20 ] || upstream=${XEN_SRC_GIT:-}
+if [ -n "$upstream" ]; then
+	ref=${XEN_SRC_REF:-RELEASE-4.20.4}
+	config_version=$version
+	version="upstream $ref, Debian $config_version's config"
+	src=$cache/xen-src-upstream
+fi
 jobs=${JOBS:-2}
 hold xen-build
 out=$cache/xen-build
@@ -79,13 +96,36 @@ deb-src [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-secu
 		fail "apt-get source xen=$version"
 }
 
-# 1. The source package, once.
+# XEN_SRC_GIT's tree into $1, and as its debian/xen-kconfig the config
+# Debian 13's hypervisor package installs in /boot.
+unpack_upstream() {
+	local deb=$src/debs
+
+	log "git archive $ref of $upstream; the config of xen-hypervisor-4.20-amd64=$config_version"
+	mkdir -p "$1/debian" "$deb"
+	git -C "$upstream" archive --format=tar "$ref" | tar -x -C "$1" ||
+		fail "git archive $ref of $upstream"
+	rm -f "$deb"/*.deb
+	(cd "$deb" && "$top/scripts/apt-trixie.sh" download \
+		"xen-hypervisor-4.20-amd64=$config_version" >&2) ||
+		fail "apt-get download xen-hypervisor-4.20-amd64=$config_version (trixie)"
+	dpkg-deb --fsys-tarfile "$deb"/xen-hypervisor-4.20-amd64_*.deb |
+		tar -xO ./boot/xen-4.20-amd64.config > "$1/debian/xen-kconfig"
+	[ -s "$1/debian/xen-kconfig" ] ||
+		fail "no /boot/xen-4.20-amd64.config in xen-hypervisor-4.20-amd64"
+}
+
+# 1. The source package (or XEN_SRC_GIT's tree), once.
 dsc=$src/xen_$version.dsc
 if [ ! -s "$src/pristine/.version" ] ||
    [ "$(cat "$src/pristine/.version")" != "$version" ]; then
-	fetch_source
 	rm -rf "$src/pristine" "$src/pristine.tmp"
-	dpkg-source --no-check -x "$dsc" "$src/pristine.tmp" >&2
+	if [ -n "$upstream" ]; then
+		unpack_upstream "$src/pristine.tmp"
+	else
+		fetch_source
+		dpkg-source --no-check -x "$dsc" "$src/pristine.tmp" >&2
+	fi
 	echo "$version" > "$src/pristine.tmp/.version"
 	mv "$src/pristine.tmp" "$src/pristine"
 fi

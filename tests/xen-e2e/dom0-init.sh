@@ -139,6 +139,11 @@ i=0
 while ! ready=$(xenstore-read "$dir/ready" 2>/dev/null); do
 	i=$((i + 1))
 	[ "$i" -le $((DOMU_TIMEOUT * 2)) ] || break
+	# An HVM boot takes minutes under TCG: where it is, should the host's
+	# timeout end the run before finish prints the console.
+	[ $((i % 120)) -ne 0 ] || echo "waiting for the domU ($((i / 2)) s): $(
+		tr -d '\r' < /var/log/xen/console/guest-domu.log 2>/dev/null |
+		grep -v '^$' | tail -1 | cut -c1-100)"
 	sleep 0.5
 done
 [ -n "$ready" ] || { bad "gpumem_domu not ready after ${DOMU_TIMEOUT}s"; finish; }
