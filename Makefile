@@ -31,7 +31,8 @@
 #   make xen-e2e-qemu    the reference Xen, an HVM domU whose device model is
 #                        the project's QEMU lending an ivshmem-plain BAR,
 #                        and the same guest under plain QEMU TCG (not
-#                        part of test: not yet seen passing, qemu/README.md)
+#                        part of test: its HVM boot alone takes 13 to over
+#                        15 minutes under nested TCG, qemu/README.md)
 #   make xen-bench       the fault loop on the reference Xen, timed in its
 #                        domU, MAP_VA against grants, 2 MiB against 4k
 #                        entries, STEAL+RETURN against a foreign mapping
