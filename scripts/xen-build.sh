@@ -16,10 +16,10 @@
 #                     upstream Xen (a clone of xen-project/xen) whose
 #                     XEN_SRC_REF (default RELEASE-4.20.4) stands in for
 #                     Debian 13's source package, which this machine's
-#                     mirror answers 404 for
-#                     (xen/patches/4.20/PORTING.md), with the hypervisor
-#                     config of Debian 13's xen-hypervisor-4.20-amd64 of
-#                     the version above; not used by make test
+#                     mirror answers 404 for (xen/patches/4.20/
+#                     PORTING.md), with the hypervisor config of Debian
+#                     13's xen-hypervisor-4.20-amd64 of the version above;
+#                     not used by make test
 #   JOBS              make -j (default 2)
 # Outputs (everything under $XEN_GPUMEM_CACHE):
 #   xen-src/          4.17's Debian source package, fetched once with
@@ -53,8 +53,12 @@ upstream=
 [ "$series" != 4.20 ] || upstream=${XEN_SRC_GIT:-}
 if [ -n "$upstream" ]; then
 	ref=${XEN_SRC_REF:-RELEASE-4.20.4}
+	commit=$(git -C "$upstream" rev-parse --verify -q "$ref^{commit}") || {
+		echo "xen-build: FAIL: no commit $ref in $upstream" >&2
+		exit 1
+	}
 	config_version=$version
-	version="upstream $ref, Debian $config_version's config"
+	version="upstream $ref ($commit), Debian $config_version's config"
 	src=$cache/xen-src-upstream
 fi
 jobs=${JOBS:-2}
@@ -103,7 +107,7 @@ unpack_upstream() {
 
 	log "git archive $ref of $upstream; the config of xen-hypervisor-4.20-amd64=$config_version"
 	mkdir -p "$1/debian" "$deb"
-	git -C "$upstream" archive --format=tar "$ref" | tar -x -C "$1" ||
+	git -C "$upstream" archive --format=tar "$commit" | tar -x -C "$1" ||
 		fail "git archive $ref of $upstream"
 	rm -f "$deb"/*.deb
 	(cd "$deb" && "$top/scripts/apt-trixie.sh" download \
