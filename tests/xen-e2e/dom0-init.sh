@@ -135,13 +135,16 @@ domid=$(xl domid domu 2>/dev/null)
 [ -n "$domid" ] || { bad "no domain domu"; finish; }
 echo "domU created: domid $domid"
 dir=/local/domain/$domid/data/gpumem
+# since_create: whole seconds of dom0's uptime since xl create.
+since_create() { awk -v t0="$t0" '{ printf "%d", $1 - t0 }' /proc/uptime; }
 i=0
 while ! ready=$(xenstore-read "$dir/ready" 2>/dev/null); do
+	[ "$(since_create)" -le "$DOMU_TIMEOUT" ] || break
 	i=$((i + 1))
-	[ "$i" -le $((DOMU_TIMEOUT * 2)) ] || break
 	# An HVM boot takes minutes under TCG: where it is, should the host's
 	# timeout end the run before finish prints the console.
-	[ $((i % 120)) -ne 0 ] || echo "waiting for the domU ($((i / 2)) s): $(
+	[ $((i % 120)) -ne 0 ] ||
+		echo "waiting for the domU, $(since_create) s after xl create: $(
 		tr -d '\r' < /var/log/xen/console/guest-domu.log 2>/dev/null |
 		grep -v '^$' | tail -1 | cut -c1-100)"
 	sleep 0.5
