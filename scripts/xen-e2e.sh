@@ -381,7 +381,7 @@ if [ -n "$qemu" ]; then
 	# shellcheck source=tests/xen-e2e/ivshmem.sh
 	. "$e2e/ivshmem.sh"
 	truncate -s 0 "$plain" && truncate -s 4M "$plain"
-	ivshmem_fill "$plain" 0xa0 4
+	ivshmem_fill "$plain" 0xa0 "$domu_nr"	# as dom0's qemu_prepare
 	timeout 300 qemu-system-x86_64 -accel tcg -M pc -m 128 -display none \
 		-no-reboot -kernel "$vmlinuz" -initrd "$work/domu.cpio.gz" \
 		-append "console=ttyS0 panic=-1 gpumem_e2e.ivshmem=1" \

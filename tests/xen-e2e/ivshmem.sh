@@ -15,12 +15,18 @@ ivshmem_fill() {
 	done
 }
 
+# ivshmem_word FILE PAGE WORD: the 8 bytes at word WORD of page PAGE of
+# FILE, in hex.
+ivshmem_word() {
+	dd if="$1" bs=8 skip=$(($2 * 512 + $3)) count=1 2> /dev/null |
+		od -A n -t x1 | tr -d ' \n'
+}
+
 # ivshmem_host_reads FILE: the host's half of the differential, the word
 # at offset 8 of each of the first 4 pages of FILE (tests/xen-e2e/
 # domu-init.sh's guest writes it through /dev/mem).
 ivshmem_host_reads() {
 	for i in 0 1 2 3; do
-		echo "T: host reads page $i offset 8: $(dd if="$1" bs=8 \
-			skip=$((i * 512 + 1)) count=1 2> /dev/null | od -A n -t x1 | tr -d ' \n')"
+		echo "T: host reads page $i offset 8: $(ivshmem_word "$1" "$i" 1)"
 	done
 }
