@@ -22,7 +22,8 @@
 #   make xen-test        the module in a real Xen 4.17 PVH dom0 under QEMU
 #   make xen-e2e         Xen's toolstack in that dom0, a PVH domU, issue #7's
 #                        scenario (XEN_ELF=<hypervisor ELF> for a patched Xen)
-#   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack
+#   make xen-e2e-4.20    the same on Debian 13's Xen 4.20 with its toolstack,
+#                        dom0 Debian 13's kernel with its DKMS module
 #   make xen-e2e-4.20-ref XEN_SRC_GIT=<clone of xen-project/xen>
 #                        the scenario on 4.20's reference Xen (xen/patches/4.20
 #                        on upstream RELEASE-4.20.4: Debian 13's source is
@@ -41,9 +42,10 @@
 #                        reference Xen: identical transcripts
 #   make qemu            Debian 13's QEMU 10.0 with qemu/patches, built
 #   make debs            the Debian packages (xen-gpumem-dkms, libgpumem0,
-#                        libgpumem-dev, gpumem-tools) and DKMS builds of
-#                        the module from them for Debian 12's and 13's
-#                        kernels (the distro-kernel suite installs them)
+#                        libgpumem-dev, gpumem-tools), installed with apt
+#                        in a Debian 12 and a Debian 13 system (DKMS builds
+#                        the module there), checked, purged (the Xen dom0
+#                        images load the module DKMS installed)
 #   make overlay TREE=   install the sources into a Linux 6.12 tree
 #   make clean
 

@@ -2,49 +2,55 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make debs: the project's Debian packages, built with Debian's own tooling
 # (dpkg-buildpackage, debhelper) from a copy of the files git tracks, so
-# that the tree stays clean; then DKMS builds the module from the
-# xen-gpumem-dkms package's sources, in private DKMS trees, without
-# installing anything: for Debian 12's 6.12 kernel (the newest
-# linux-headers-6.12.*-amd64 installed), and for Debian 13's, whose
-# configuration needs trixie's gcc-14, with trixie's dkms chrooted in a
-# private trixie root of the packages DKMS needs (scripts/trixie-root.sh,
-# fetched with scripts/apt-trixie.sh, unpacked, never installed).  Each build
-# is checked: the module's vermagic is the kernel's, and it has no hvsim
-# parameters.  Packages made from the files as they are now
-# (scripts/tree-stamp.sh) for the same KVER are reused, as by the suites
-# that install them (scripts/guest-image.sh).
+# that the tree stays clean; then installed as a user installs them, with
+# apt-get in a Debian 12 and a Debian 13 system (scripts/debian-root.sh:
+# mmdebstrap's roots, each with its 6.12 kernel's headers; changes to them
+# dropped after), where xen-gpumem-dkms's postinst has DKMS build and
+# install the module for that kernel; tests/packages/install-test.sh checks
+# what each package installed (the module where modprobe finds it, a
+# production build of the kernel's vermagic; the device's group and udev
+# rule; a device model built with pkg-config against libgpumem; the tools
+# and their manuals), purges them and checks that nothing is left.
+# Packages made from the files as they are now (scripts/tree-stamp.sh) for
+# the same kernels are reused, as by the suites that install them
+# (scripts/guest-image.sh).
 #
 #   scripts/debs.sh [DIR]    prints the .deb paths, one a line, then the
-#                            module DKMS built for Debian 12's kernel
-#                            (xen-gpumem.ko.xz: what the Xen dom0 images load);
-#                            with DIR, of copies made there (emptied first)
-#                            under the lock: the suites' own, which another
-#                            tree's run of this script cannot remove while
-#                            they use them
+#                            module DKMS installed for the kernel KVER
+#                            (default Debian 12's: xen-gpumem.ko.xz, what
+#                            the Xen dom0 images load; Debian 13's
+#                            TRIXIE_KVER for the Debian 13 dom0); with DIR,
+#                            of copies made there (emptied first) under the
+#                            lock: the suites' own, which another tree's
+#                            run of this script cannot remove while they
+#                            use them
 #
 #   XEN_GPUMEM_CACHE   cache directory (default /var/cache/xen-gpumem);
 #                      the packages go to $XEN_GPUMEM_CACHE/debs/
-#   KVER               Debian 12's kernel DKMS builds for (default: the
-#                      newest 6.12 headers)
-#   TRIXIE_KVER        Debian 13's (default: what trixie's
-#                      linux-headers-amd64 depends on; scripts/trixie-root.sh)
-#   JOBS               dkms build -j (default: dkms's, the number of CPUs)
+#   KVER               the kernel whose module is printed (default: the
+#                      newest 6.12 headers, Debian 12's)
+#   TRIXIE_KVER        Debian 13's kernel (scripts/debian-root.sh)
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" debs
 
 hold debs
 work=$cache/debs
 src=$work/src/xen-gpumem
-kver=${KVER:-$(newest_kver)}
-[ -d "/usr/src/linux-headers-$kver" ] || fail "no /usr/src/linux-headers-$kver"
-stamp="$("$top/scripts/tree-stamp.sh") $kver"
-# What it prints: the packages, then the module DKMS built for $kver, or
-# their copies in DIR.
+kver12=$(newest_kver "")	# this host's
+[ -n "$kver12" ] || fail "no linux-headers-6.12.*-amd64: run scripts/install-deps.sh"
+kver=${KVER:-$kver12}
+"$top/scripts/debian-root.sh" bookworm > /dev/null
+root13=$("$top/scripts/debian-root.sh" trixie)
+kver13=$(cat "$root13/.kver")
+stamp="$("$top/scripts/tree-stamp.sh") $kver12 $kver13"
+# What it prints: the packages, then the module DKMS installed for $kver,
+# or their copies in DIR.
 out=${1:-}
 made() {
-	local files f
-	mapfile -t files < <(ls "$work"/*.deb
-		find "$work/dkms-tree/xen-gpumem" -path "*/$kver/*" -name 'xen-gpumem.ko*')
+	local files f ko
+	ko=$(find "$work/modules/$kver" -name 'xen-gpumem.ko*' 2>/dev/null)
+	[ -n "$ko" ] || fail "no module installed for $kver (only for $kver12 and $kver13)"
+	mapfile -t files < <(ls "$work"/*.deb; echo "$ko")
 	if [ -z "$out" ]; then
 		printf '%s\n' "${files[@]}"
 		return
@@ -76,39 +82,26 @@ mapfile -t debs < <(ls "$work"/src/*.deb)
 mv "${debs[@]}" "$work/"
 echo "debs: ${#debs[@]} packages in $(took "$t")s" >&2
 
-# 2. DKMS from the package's sources, in private trees: for Debian 12's
-# kernel here, then for Debian 13's in trixie's root (scripts/trixie-root.sh),
-# where $work is /build.
-dkms_deb=$(ls "$work"/xen-gpumem-dkms_*_all.deb)
-dpkg-deb -x "$dkms_deb" "$work/dkms-root"
-ver=$(dpkg-deb -f "$dkms_deb" Version)
-# dkms_build KVER TREE AT [RUN...]: dkms add and build for KVER, in the DKMS
-# tree $work/TREE (logged to $work/TREE.log), with RUN... running dkms, which
-# sees $work as AT; then check the module.
-dkms_build() {
-	local kver=$1 tree=$2 at=$3 t ko
-	shift 3
-	local dkms=(dkms --dkmstree "$at/$tree" --sourcetree "$at/dkms-root/usr/src"
-		-m xen-gpumem -v "$ver" -k "$kver" --kernelsourcedir "/usr/src/linux-headers-$kver"
-		${JOBS:+-j "$JOBS"})
-	mkdir -p "$work/$tree"
+# 2. Installed in Debian 12 and Debian 13 (scripts/debian-root.sh):
+# apt-get install, DKMS's build for the root's kernel, the checks, purge.
+for suite in bookworm trixie; do
 	t=$(now)
-	{ "$@" "${dkms[@]}" add && "$@" "${dkms[@]}" build; } > "$work/$tree.log" 2>&1 ||
-		{ tail -30 "$work/$tree.log" >&2
-		  cat "$work/$tree/xen-gpumem/$ver/build/make.log" >&2 2>/dev/null
-		  fail "dkms build for $kver (log: $work/$tree.log)"; }
-	ko=$(find "$work/$tree/xen-gpumem/$ver/$kver" -name 'xen-gpumem.ko*' | head -1)
-	[ -n "$ko" ] || fail "dkms built no xen-gpumem.ko for $kver"
-	modinfo "$ko" | grep -q "^vermagic: *$kver " || fail "$ko is not for $kver"
-	if modinfo "$ko" | grep -q '^parm: *hvsim'; then
-		fail "the DKMS module has hvsim parameters: not a production build"
-	fi
-	echo "debs: DKMS built xen-gpumem $ver for $kver in $(took "$t")s ($ko)" >&2
-}
-dkms_build "$kver" dkms-tree "$work"
-t=$(now)
-trixie=$("$top/scripts/trixie-root.sh")
-echo "debs: Debian 13 root in $(took "$t")s ($trixie)" >&2
-dkms_build "$(newest_kver "$trixie")" dkms-tree-trixie /build "$top/scripts/trixie-root.sh" "$work"
+	inst=$work/install-$suite
+	mkdir -p "$inst/debs"
+	cp "$work"/*.deb "$inst/debs/"
+	cp "$top/tests/packages/install-test.sh" "$inst/"
+	k=$kver12
+	[ "$suite" = bookworm ] || k=$kver13
+	"$top/scripts/debian-root.sh" "$suite" "$inst" bash /build/install-test.sh "$k" \
+		> "$inst/install-test.log" 2>&1 ||
+		{ cat "$inst/install-test.log" >&2
+		  fail "the packages installed in $suite (log: $inst/install-test.log)"; }
+	ko=$(find "$inst/out/$k" -name 'xen-gpumem.ko*' | head -1)
+	[ -n "$ko" ] || fail "no module DKMS installed for $k in $suite"
+	mkdir -p "$work/modules/$k"
+	cp "$ko" "$work/modules/$k/"
+	rm -rf "$inst/debs"
+	echo "debs: installed in $suite ($(grep -c '^ok: ' "$inst/install-test.log") checks, DKMS built xen-gpumem for $k) in $(took "$t")s" >&2
+done
 echo "$stamp" > "$work/stamp"
 made

@@ -20,13 +20,19 @@
 # packaged executables in it), initramfs, t_module, t_tools, t_initramfs.
 # KVER picks the kernel release; by default the newest 6.12 headers that
 # linux-headers-6.12-amd64 installed, whose image linux-image-6.12-amd64
-# installed (scripts/install-deps.sh).
+# installed (scripts/install-deps.sh).  GUEST_KROOT: a root holding the
+# kernel instead (its /boot/vmlinuz-KVER, /lib/modules/KVER and headers:
+# Debian 13's, scripts/debian-root.sh trixie); not with GUEST_HVSIM=y,
+# whose test build of the module needs the kernel's compiler here.
 
-kver=${KVER:-$(newest_kver)}
+kroot=${GUEST_KROOT:-}
+kver=${KVER:-$(newest_kver "$kroot")}
 [ -n "$kver" ] || fail "no linux-headers-6.12.*-amd64: run scripts/install-deps.sh"
-vmlinuz=/boot/vmlinuz-$kver
-kdir=/usr/src/linux-headers-$kver
-moddir=/lib/modules/$kver
+[ -z "$kroot" ] || [ "${GUEST_HVSIM:-}" != y ] ||
+	fail "GUEST_HVSIM=y builds against this host's kernel headers: not with GUEST_KROOT"
+vmlinuz=$kroot/boot/vmlinuz-$kver
+kdir=$kroot/usr/src/linux-headers-$kver
+moddir=$kroot/lib/modules/$kver
 for f in "$kdir/Makefile" "$vmlinuz" "$moddir/modules.dep" /bin/busybox; do
 	[ -e "$f" ] || fail "$f missing: run scripts/install-deps.sh"
 done
@@ -115,7 +121,7 @@ for m in "${need[@]}"; do
 		[[ " ${mods[*]} " == *" $name "* ]] && continue
 		unko "$path" "$root/lib/modules/$name.ko"
 		mods+=("$name")
-	done < <(modprobe -S "$kver" --show-depends "$m")
+	done < <(modprobe ${kroot:+-d "$kroot"} -S "$kver" --show-depends "$m")
 done
 printf '%s\n' "${mods[@]}" > "$root/modules.list"
 cat > "$root/init"

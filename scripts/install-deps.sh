@@ -14,9 +14,10 @@
 # libfdt-dev, libpixman-1-dev (VNC: libxl passes -vnc), ninja-build and
 # python3-venv build QEMU with the project's series (scripts/qemu-build.sh,
 # with libxen-dev); dosfstools, syslinux and mtools make the disk its HVM
-# guest boots from (scripts/xen-e2e.sh --qemu).  debhelper and dkms build
-# the project's packages and the module from them (scripts/debs.sh; dkms
-# without its recommended headers of Debian's default 6.1 kernel).  The Xen
+# guest boots from (scripts/xen-e2e.sh --qemu).  debhelper builds the
+# project's packages (scripts/debs.sh), mmdebstrap and
+# debian-archive-keyring the Debian 12 and 13 systems they are installed in
+# (scripts/debian-root.sh), where DKMS builds the module.  The Xen
 # hypervisor is not installed: scripts/xen-test.sh downloads and unpacks
 # it, and scripts/xen-e2e.sh does the same with the toolstack
 # (xen-utils-4.17).
@@ -31,7 +32,7 @@ pkgs=(
 	libxen-dev gcc-multilib
 	busybox-static cpio kmod libdrm-dev
 	python3-sphinx python3-alabaster python3-yaml graphviz
-	debhelper dkms
+	debhelper mmdebstrap debian-archive-keyring
 	libglib2.0-dev libfdt-dev libpixman-1-dev ninja-build python3-venv
 	dosfstools syslinux syslinux-common mtools
 )

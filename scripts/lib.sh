@@ -45,6 +45,11 @@ shlibs() {
 		"$ldso" --library-path "$dirs" --list "$f"
 	done 2>/dev/null | awk '$1 !~ /^\// && $2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u
 }
+# cache_empty: the cache holds nothing yet (a first run on this machine,
+# whose figures are those of an empty cache).
+cache_empty() {
+	[ -z "$(ls -A "$cache" 2>/dev/null)" ]
+}
 hold() {
 	mkdir -p "$cache"
 	exec {gpumem_lock_fd}> "$cache/$1.lock"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make test: every stage CI runs, in order, stopping at the first failure;
-# each stage's wall-clock time goes to FIGURES.md (section make-test).
+# each stage's wall-clock time goes to FIGURES.md (section make-test, or
+# make-test-empty-cache for a run that began with nothing in the cache).
 #   scripts/test.sh KDIR     KDIR: Debian's 6.12 headers (the Makefile's)
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh" test
@@ -20,6 +21,8 @@ stages=(
 	"scripts/diff-test.sh"
 )
 cd "$top"
+section=make-test what="make test"
+cache_empty && section=make-test-empty-cache what="make test, from an empty cache"
 t_all=$(now)
 times=()
 for s in "${stages[@]}"; do
@@ -31,5 +34,5 @@ for s in "${stages[@]}"; do
 done
 total=$(took "$t_all")
 printf '%s\n' "${times[@]}" "$(printf '%-40s %6s s' total "$total")" |
-	"$top/scripts/figures.sh" make-test "make test"
+	"$top/scripts/figures.sh" "$section" "$what"
 echo "test: all ${#stages[@]} stages passed in $total s"

@@ -21,8 +21,10 @@
 #   XEN_VERSION        4.17 (default): Debian 12's Xen and toolstack;
 #                      4.20: Debian 13's (scripts/apt-trixie.sh), the
 #                      toolstack with Debian 13's libc and the libraries it
-#                      needs, all unpacked from Debian 13's packages; the
-#                      kernels stay Debian 12's 6.12
+#                      needs, all unpacked from Debian 13's packages, and
+#                      Debian 13's 6.12 kernel as dom0, with the module
+#                      DKMS installed in Debian 13 (scripts/debs.sh); the
+#                      domU's kernel stays Debian 12's
 #   XEN_ELF            a hypervisor ELF to boot instead of Debian's (of
 #                      XEN_VERSION: its toolstack runs in dom0)
 #   --patched          boot the reference Xen of scripts/xen-build.sh (built
@@ -39,8 +41,8 @@
 #                      gnttab_max_frames=256), and huge pages as 2 MiB and
 #                      4k entries, and STEAL+RETURN of 64 MiB against a
 #                      foreign mapping; its figures go to FIGURES.md
-#   KVER               kernel release of dom0 and the domU (default: the
-#                      newest 6.12 headers)
+#   KVER               kernel release of the domU, and of dom0 with 4.17
+#                      (default: the newest 6.12 headers)
 #   BOOT_TIMEOUT       seconds one boot may run (default 180; a boot takes
 #                      25-50 s; --qemu: 1500, --bench: 900)
 #   XEN_E2E_TRIES      boots allowed when one crashes under TCG (default 4;
@@ -174,9 +176,19 @@ t_fetch=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 
 # 2. Module, tools, dom0's busybox initramfs (scripts/guest-image.sh: from
 # the packages, the module as DKMS built it), with the Xen dom0 drivers the
-# toolstack needs.
+# toolstack needs.  The domU's kernel is Debian 12's (KVER); so is dom0's
+# with 4.17, while with 4.20 dom0 is Debian 13's whole: its kernel from
+# the Debian 13 root the packages were installed in (scripts/debian-root.sh
+# trixie), with the module DKMS built there.
 GUEST_MODULES=(xenfs xen-evtchn xen-gntdev xen-privcmd)
 [ -z "$bench" ] || GUEST_MODULES+=(xen-gntalloc)
+domu_kver=${KVER:-$(newest_kver)}
+domu_kdir=/usr/src/linux-headers-$domu_kver
+domu_vmlinuz=/boot/vmlinuz-$domu_kver
+if [ "$xen_version" = 4.20 ]; then
+	GUEST_KROOT=$("$top/scripts/debian-root.sh" trixie)
+	KVER=$(cat "$GUEST_KROOT/.kver")
+fi
 # shellcheck source=scripts/guest-image.sh
 . "$top/scripts/guest-image.sh" < "$e2e/dom0-init.sh"
 
@@ -186,8 +198,8 @@ doot=$work/domu-oot
 rm -rf "$doot"
 mkdir -p "$doot"
 cp "$e2e/domu/Kbuild" "$e2e/domu/gpumem_domu.c" "$doot/"
-make -C "$kdir" M="$doot" modules > "$work/domu-build.log" 2>&1 ||
-	{ cat "$work/domu-build.log" >&2; fail "gpumem_domu build against $kdir"; }
+make -C "$domu_kdir" M="$doot" modules > "$work/domu-build.log" 2>&1 ||
+	{ cat "$work/domu-build.log" >&2; fail "gpumem_domu build against $domu_kdir"; }
 droot=$work/domu-initramfs
 rm -rf "$droot"
 mkdir -p "$droot"/{bin,dev,proc,sys}
@@ -206,13 +218,13 @@ if [ -n "$qemu" ]; then
 	img=$work/domu-hvm.img
 	rm -f "$img"
 	mkfs.fat -C -n GPUMEM "$img" \
-		$(( ($(stat -c %s "$vmlinuz") + $(stat -c %s "$work/domu.cpio.gz")) / 1024 + 1024 )) \
+		$(( ($(stat -c %s "$domu_vmlinuz") + $(stat -c %s "$work/domu.cpio.gz")) / 1024 + 1024 )) \
 		> /dev/null || fail "mkfs.fat $img"
 	syslinux --install "$img" || fail "syslinux --install $img"
 	printf 'DEFAULT linux\nLABEL linux\n  KERNEL vmlinuz\n  INITRD domu.gz\n  APPEND %s\n' \
 		"console=ttyS0 loglevel=7 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 gpumem_e2e.ivshmem=1 $domu_params" \
 		> "$work/syslinux.cfg"
-	mcopy -i "$img" "$vmlinuz" ::vmlinuz &&
+	mcopy -i "$img" "$domu_vmlinuz" ::vmlinuz &&
 		mcopy -i "$img" "$work/domu.cpio.gz" ::domu.gz &&
 		mcopy -i "$img" "$work/syslinux.cfg" ::syslinux.cfg ||
 		fail "mcopy into $img"
@@ -318,7 +330,7 @@ fi
 if [ -n "$qemu" ]; then
 	cp "$img" "$xroot/boot/domu-hvm.img"
 else
-	cp "$vmlinuz" "$xroot/boot/vmlinuz-domu"
+	cp "$domu_vmlinuz" "$xroot/boot/vmlinuz-domu"
 	cp "$work/domu.cpio.gz" "$xroot/boot/domu.cpio.gz"
 fi
 (cd "$xroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
@@ -370,7 +382,10 @@ fi
 if grep '^domu| ' "$log" | xen_kernel_splat >&2; then
 	fail "domU kernel splat in $log"
 fi
-echo "xen-e2e: PASS: $xen_what, PVH dom0 with xl created $domu_kind domU; $verdict${retried:+ (on boot $attempt; $retried)}"
+# dom0 ran the kernel meant (Debian 13's with 4.20) and its DKMS module.
+grep -q "^=== dom0: $kver, hypervisor" "$log" ||
+	fail "dom0 did not run $kver (log: $log)"
+echo "xen-e2e: PASS: $xen_what, PVH dom0 ($kver) with xl created $domu_kind domU ($domu_kver); $verdict${retried:+ (on boot $attempt; $retried)}"
 # 7. --qemu's differential: the same guest (kernel, initramfs, /init's
 # reads and writes of BAR2 through /dev/mem) under plain QEMU TCG, where
 # guest memory is host memory and ivshmem-plain's BAR is the file mapped by
@@ -383,7 +398,7 @@ if [ -n "$qemu" ]; then
 	truncate -s 0 "$plain" && truncate -s 4M "$plain"
 	ivshmem_fill "$plain" 0xa0 "$domu_nr"	# as dom0's qemu_prepare
 	timeout 300 qemu-system-x86_64 -accel tcg -M pc -m 128 -display none \
-		-no-reboot -kernel "$vmlinuz" -initrd "$work/domu.cpio.gz" \
+		-no-reboot -kernel "$domu_vmlinuz" -initrd "$work/domu.cpio.gz" \
 		-append "console=ttyS0 panic=-1 gpumem_e2e.ivshmem=1" \
 		-object "memory-backend-file,id=shm0,size=4M,mem-path=$plain,share=on" \
 		-device ivshmem-plain,memdev=shm0 -serial "file:$work/plain.log" ||
