@@ -15,11 +15,14 @@
 # the same kernels are reused, as by the suites that install them
 # (scripts/guest-image.sh).
 #
-#   scripts/debs.sh [DIR]    prints the .deb paths, one a line, then the
-#                            module DKMS installed for the kernel KVER
-#                            (default Debian 12's: xen-gpumem.ko.xz, what
-#                            the Xen dom0 images load; Debian 13's
-#                            TRIXIE_KVER for the Debian 13 dom0); with DIR,
+#   scripts/debs.sh [DIR]    prints the .deb paths, one a line, then what
+#                            was installed for the kernel KVER (default
+#                            Debian 12's; Debian 13's TRIXIE_KVER for the
+#                            Debian 13 dom0): the module DKMS installed
+#                            (xen-gpumem.ko.xz, what the Xen dom0 images
+#                            load) and installed.tar (the files and links
+#                            dpkg installed of gpumem-tools and libgpumem0,
+#                            what every guest image carries); with DIR,
 #                            of copies made there (emptied first) under the
 #                            lock: the suites' own, which another tree's
 #                            run of this script cannot remove while they
@@ -48,9 +51,9 @@ stamp="$("$top/scripts/tree-stamp.sh") $kver12 $kver13"
 out=${1:-}
 made() {
 	local files f ko
-	ko=$(find "$work/modules/$kver" -name 'xen-gpumem.ko*' 2>/dev/null)
-	[ -n "$ko" ] || fail "no module installed for $kver (only for $kver12 and $kver13)"
-	mapfile -t files < <(ls "$work"/*.deb; echo "$ko")
+	ko=$(find "$work/installed/$kver" -name 'xen-gpumem.ko*' 2>/dev/null)
+	[ -n "$ko" ] || fail "nothing installed for $kver (only for $kver12 and $kver13)"
+	mapfile -t files < <(ls "$work"/*.deb; echo "$ko"; echo "$work/installed/$kver/installed.tar")
 	if [ -z "$out" ]; then
 		printf '%s\n' "${files[@]}"
 		return
@@ -98,8 +101,9 @@ for suite in bookworm trixie; do
 		  fail "the packages installed in $suite (log: $inst/install-test.log)"; }
 	ko=$(find "$inst/out/$k" -name 'xen-gpumem.ko*' | head -1)
 	[ -n "$ko" ] || fail "no module DKMS installed for $k in $suite"
-	mkdir -p "$work/modules/$k"
-	cp "$ko" "$work/modules/$k/"
+	[ -s "$inst/out/$k/installed.tar" ] || fail "no installed.tar from $suite"
+	mkdir -p "$work/installed/$k"
+	cp "$ko" "$inst/out/$k/installed.tar" "$work/installed/$k/"
 	rm -rf "$inst/debs"
 	echo "debs: installed in $suite ($(grep -c '^ok: ' "$inst/install-test.log") checks, DKMS built xen-gpumem for $k) in $(took "$t")s" >&2
 done

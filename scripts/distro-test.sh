@@ -4,8 +4,8 @@
 # sources xen-gpumem-dkms ships (a test build, HVSIM=y), loaded with
 # backend=hvsim into Debian's own kernel image (/boot/vmlinuz-$KVER) under
 # QEMU (TCG), with udmabuf, vgem and a bochs display (bochs DRM driver: GEM
-# VRAM helper, TTM) as real exporters; gpumem-tools and libgpumem0 unpacked
-# as installed (gpumem, gpumem_test, libgpumem.so.0), and the selftests of
+# VRAM helper, TTM) as real exporters; gpumem-tools and libgpumem0 as apt
+# installed them (gpumem, gpumem_test, libgpumem.so.0), and the selftests of
 # tools/testing/selftests/xen-gpumem (what needs real syscalls: madvise,
 # mprotect, mremap, fork), run from a busybox initramfs.
 #

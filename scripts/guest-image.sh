@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build what a QEMU guest of the project boots besides Debian's kernel, from
 # the project's packages (scripts/debs.sh, for this kernel): xen-gpumem.ko,
-# gpumem-tools and libgpumem0 unpacked as installed (/usr/bin/gpumem,
+# gpumem-tools and libgpumem0 as apt installed them in the Debian system of
+# that kernel (/usr/bin/gpumem,
 # gpumem-ioreq, gpumem-xmap, /usr/lib/xen-gpumem/gpumem_test,
 # /usr/lib/x86_64-linux-gnu/libgpumem.so.0) with the host's shared
 # libraries they load, the selftests of tools/testing/selftests/xen-gpumem
@@ -95,12 +96,11 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/"
 cp "$work/selftests/gpumem_mm_test" "$root/bin/"
 # gpumem-tools and libgpumem0 as installed, with the host's libraries they
-# load (the unpacked libgpumem.so.0 first); no udev in the initramfs, so
+# load (the installed libgpumem.so.0 first); no udev in the initramfs, so
 # xen-gpumem-dkms's udev rule has nothing to do here: devtmpfs makes
 # /dev/xen/gpumem when the module registers it, root's, mode 0600 (the
 # module's own), and /init runs as root.
-dpkg-deb -x "$(guest_pkg 'gpumem-tools_*')" "$root"
-dpkg-deb -x "$(guest_pkg 'libgpumem0_*')" "$root"
+tar -C "$root" -xf "$(guest_pkg installed.tar)"
 guest_bins=("$root"/usr/bin/* "$root"/usr/lib/xen-gpumem/*)
 mkdir -p "$root/lib/x86_64-linux-gnu" "$root/lib64"
 shlibs /lib64/ld-linux-x86-64.so.2 "$root/usr/lib/x86_64-linux-gnu" "${guest_bins[@]}" |

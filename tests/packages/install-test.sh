@@ -4,7 +4,8 @@
 # (scripts/debian-root.sh) chrooted by scripts/debs.sh: apt-get install of
 # the .debs in /build/debs, then what each package put where, then
 # apt-get purge and nothing of them left.  The module DKMS built on
-# installation goes to /build/out/KVER/ (what the Xen dom0 images load).
+# installation and the tools and library as installed go to /build/out/KVER/
+# (what the guest images carry: the Xen dom0s load that module).
 # Every line scripts/debs.sh judges starts with "ok: " or "FAIL: ".
 #
 #   install-test.sh KVER    KVER: the kernel whose headers the root has
@@ -122,6 +123,18 @@ for b in gpumem gpumem-ioreq gpumem-xmap /usr/lib/xen-gpumem/gpumem_test; do
 	missing=$(ldd "$(command -v "$b" || echo "$b")" 2>&1 | grep 'not found')
 	[ -z "$missing" ] && ok "$b: every library found" || bad "$b: $missing"
 done
+
+# The tools and the library as dpkg installed them (files and links), for
+# the suites' guest images (scripts/guest-image.sh), and the module.
+mapfile -t installed < <(dpkg -L gpumem-tools libgpumem0 | while read -r f; do
+	{ [ -f "$f" ] || [ -L "$f" ]; } && echo "${f#/}"
+done)
+mkdir -p "/build/out/$kver"
+if tar -C / -cf "/build/out/$kver/installed.tar" "${installed[@]}"; then
+	ok "${#installed[@]} files of gpumem-tools and libgpumem0 kept for the guest images"
+else
+	bad "tar of the installed tools"
+fi
 
 # 5. Purge: DKMS's module, the sources, the group's files: nothing left.
 if apt-get purge -y -q "${pkgs[@]}" > /build/apt-purge.log 2>&1; then
