@@ -31,36 +31,12 @@
 
 suite=${1:-}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-case $suite in
-bookworm)
-	kver=$(newest_kver "")	# this host's
-	[ -n "$kver" ] || fail "no linux-headers-6.12.*-amd64 here: run scripts/install-deps.sh"
-	include=(gcc-12 "linux-headers-$kver")
-	mirrors=("deb http://deb.debian.org/debian bookworm main"
-		"deb http://deb.debian.org/debian bookworm-updates main"
-		"deb http://deb.debian.org/debian-security bookworm-security main")
-	;;
-trixie)
-	if [ -n "${TRIXIE_KVER:-}" ]; then
-		kver=$TRIXIE_KVER
-	else
-		kver=$("$top/scripts/apt-trixie.sh" show -o APT::Cache::AllVersions=0 \
-			linux-headers-amd64 |
-			sed -n 's/^Depends: linux-headers-\([^ ]*\) (=.*/\1/p')
-	fi
-	[ -n "$kver" ] || fail "no linux-headers-amd64 in trixie"
-	include=(gcc-14 "linux-headers-$kver" "linux-image-$kver")
-	mirrors=("deb http://deb.debian.org/debian trixie main"
-		"deb http://deb.debian.org/debian-security trixie-security main")
-	;;
-*)
-	fail "usage: debian-root.sh bookworm|trixie [DIR CMD...]"
-	;;
-esac
-include+=(dkms make gcc libc6-dev pkgconf xz-utils kmod)
 root=$cache/debian-root/$suite
-made_with="$suite $kver ${include[*]}"
+[ "$suite" = bookworm ] || [ "$suite" = trixie ] ||
+	fail "usage: debian-root.sh bookworm|trixie [DIR CMD...]"
 
+# A run in the root as it was made (its maker, below, is the one to check
+# that it is current: scripts/debs.sh calls it first).
 if [ $# -gt 1 ]; then
 	[ $# -ge 3 ] || fail "usage: debian-root.sh SUITE [DIR CMD...]"
 	dir=$(cd "$2" && pwd) || fail "no directory $2"
@@ -68,8 +44,7 @@ if [ $# -gt 1 ]; then
 	mkdir -p "$cache/debian-root"
 	exec {lock}> "$cache/debian-root-$suite.lock"	# hold's, below
 	flock -s "$lock"	# runs share the root; making it takes turns with them
-	[ "$(cat "$root/.made-with" 2>/dev/null)" = "$made_with" ] ||
-		fail "no root for $made_with in $root: run scripts/debian-root.sh $suite"
+	[ -s "$root/.made-with" ] || fail "no root in $root: run scripts/debian-root.sh $suite"
 	ovl=$(mktemp -d "$cache/debian-root/$suite-overlay.XXXXXX")
 	rc=0
 	# shellcheck disable=SC2016 # the inner bash expands them
@@ -92,6 +67,34 @@ if [ $# -gt 1 ]; then
 	rm -rf "$ovl"
 	exit "$rc"
 fi
+
+# The root to make, or to reuse if made with the same suite, kernel and
+# packages.
+case $suite in
+bookworm)
+	kver=$(newest_kver "")	# this host's
+	[ -n "$kver" ] || fail "no linux-headers-6.12.*-amd64 here: run scripts/install-deps.sh"
+	include=(gcc-12 "linux-headers-$kver")
+	mirrors=("deb http://deb.debian.org/debian bookworm main"
+		"deb http://deb.debian.org/debian bookworm-updates main"
+		"deb http://deb.debian.org/debian-security bookworm-security main")
+	;;
+trixie)
+	if [ -n "${TRIXIE_KVER:-}" ]; then
+		kver=$TRIXIE_KVER
+	else
+		kver=$("$top/scripts/apt-trixie.sh" show -o APT::Cache::AllVersions=0 \
+			linux-headers-amd64 |
+			sed -n 's/^Depends: linux-headers-\([^ ]*\) (=.*/\1/p')
+	fi
+	[ -n "$kver" ] || fail "no linux-headers-amd64 in trixie"
+	include=(gcc-14 "linux-headers-$kver" "linux-image-$kver")
+	mirrors=("deb http://deb.debian.org/debian trixie main"
+		"deb http://deb.debian.org/debian-security trixie-security main")
+	;;
+esac
+include+=(dkms make gcc libc6-dev pkgconf xz-utils kmod)
+made_with="$suite $kver ${include[*]}"
 
 hold "debian-root-$suite"
 if [ "$(cat "$root/.made-with" 2>/dev/null)" = "$made_with" ]; then

@@ -39,12 +39,10 @@
 hold debs
 work=$cache/debs
 src=$work/src/xen-gpumem
-kver12=$(newest_kver "")	# this host's
-[ -n "$kver12" ] || fail "no linux-headers-6.12.*-amd64: run scripts/install-deps.sh"
+# The Debian systems, and the kernel of each (Debian 12's is this host's).
+kver12=$(cat "$("$top/scripts/debian-root.sh" bookworm)/.kver")
+kver13=$(cat "$("$top/scripts/debian-root.sh" trixie)/.kver")
 kver=${KVER:-$kver12}
-"$top/scripts/debian-root.sh" bookworm > /dev/null
-root13=$("$top/scripts/debian-root.sh" trixie)
-kver13=$(cat "$root13/.kver")
 stamp="$("$top/scripts/tree-stamp.sh") $kver12 $kver13"
 # What it prints: the packages, then the module DKMS installed for $kver,
 # or their copies in DIR.
@@ -93,8 +91,7 @@ for suite in bookworm trixie; do
 	mkdir -p "$inst/debs"
 	cp "$work"/*.deb "$inst/debs/"
 	cp "$top/tests/packages/install-test.sh" "$inst/"
-	k=$kver12
-	[ "$suite" = bookworm ] || k=$kver13
+	k=$(cat "$cache/debian-root/$suite/.kver")
 	"$top/scripts/debian-root.sh" "$suite" "$inst" bash /build/install-test.sh "$k" \
 		> "$inst/install-test.log" 2>&1 ||
 		{ cat "$inst/install-test.log" >&2
